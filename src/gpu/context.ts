@@ -1,0 +1,230 @@
+/**
+ * One GPUDevice plus what every kernel needs around it: a pipeline cache,
+ * byte accounting of the buffers the engine owns, and small helpers to
+ * upload, read back and dispatch. Hosts (page, worker, Node) acquire the
+ * device and hand it here; nothing below knows which host it runs in.
+ */
+export class GpuError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GpuError';
+  }
+}
+
+export interface GpuInfo {
+  description: string;
+  features: string[];
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+  maxComputeWorkgroupStorageSize: number;
+}
+
+export type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
+
+export class GpuContext {
+  readonly device: GPUDevice;
+  readonly info: GpuInfo;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly owned = new Map<GPUBuffer, string>();
+  private lost: string | null = null;
+  bytesAllocated = 0;
+
+  /**
+   * The instance and adapter stay referenced for the device's lifetime: Dawn
+   * in Node tears its instance down when the GPU object is collected, and a
+   * device outliving it crashes the process.
+   */
+  readonly keepAlive: unknown[];
+
+  constructor(device: GPUDevice, description: string, keepAlive: unknown[] = []) {
+    this.device = device;
+    this.keepAlive = keepAlive;
+    this.info = {
+      description,
+      features: [...device.features],
+      maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+      maxBufferSize: device.limits.maxBufferSize,
+      maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize,
+    };
+    device.lost.then((info) => {
+      this.lost = info.message || info.reason || 'device lost';
+    });
+  }
+
+  get isLost(): boolean {
+    return this.lost !== null;
+  }
+
+  /** Allocates a storage buffer and counts its bytes; refuses sizes the adapter cannot bind. */
+  createBuffer(label: string, size: number, usage: GPUBufferUsageFlags = 0): GPUBuffer {
+    const bytes = Math.max(16, Math.ceil(size / 4) * 4);
+    if (bytes > this.info.maxStorageBufferBindingSize || bytes > this.info.maxBufferSize) {
+      throw new GpuError(
+        `${label} needs one buffer of ${formatBytes(bytes)}, but this GPU binds at most ` +
+          `${formatBytes(Math.min(this.info.maxStorageBufferBindingSize, this.info.maxBufferSize))} at once.`,
+      );
+    }
+    const buffer = this.device.createBuffer({
+      label,
+      size: bytes,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC | usage,
+    });
+    this.owned.set(buffer, label);
+    this.bytesAllocated += bytes;
+    return buffer;
+  }
+
+  upload(label: string, data: ArrayBufferView): GPUBuffer {
+    const buffer = this.createBuffer(label, data.byteLength);
+    this.write(buffer, data);
+    return buffer;
+  }
+
+  write(buffer: GPUBuffer, data: ArrayBufferView, offset = 0): void {
+    const padded = data.byteLength % 4 === 0 ? data : padTo4(data);
+    this.device.queue.writeBuffer(buffer, offset, padded.buffer, padded.byteOffset, padded.byteLength);
+  }
+
+  destroy(buffer: GPUBuffer): void {
+    if (this.owned.delete(buffer)) this.bytesAllocated -= buffer.size;
+    buffer.destroy();
+  }
+
+  uniform(values: ArrayLike<number>, types: string): GPUBuffer {
+    const data = packUniform(values, types);
+    const buffer = this.device.createBuffer({
+      size: data.byteLength,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.device.queue.writeBuffer(buffer, 0, data);
+    return buffer;
+  }
+
+  pipeline(code: string, entryPoint: string, constants: Record<string, number> = {}): GPUComputePipeline {
+    const key = `${entryPoint}|${JSON.stringify(constants)}|${code.length}|${hash(code)}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      let module = this.modules.get(code);
+      if (!module) {
+        module = this.device.createShaderModule({ code });
+        this.modules.set(code, module);
+      }
+      pipeline = this.device.createComputePipeline({
+        layout: 'auto',
+        compute: { module, entryPoint, constants },
+      });
+      this.pipelines.set(key, pipeline);
+    }
+    return pipeline;
+  }
+
+  /** Records one dispatch; bindings go to group 0 in binding order. */
+  dispatch(
+    pass: GPUComputePassEncoder,
+    pipeline: GPUComputePipeline,
+    bindings: Binding[],
+    workgroups: [number, number?, number?],
+  ): void {
+    const [x, y = 1, z = 1] = workgroups;
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (x > max || y > max || z > max) {
+      throw new GpuError(`a dispatch of ${x}x${y}x${z} workgroups exceeds this GPU's limit of ${max} per dimension`);
+    }
+    const bindGroup = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: bindings.map((b, i) => ({ binding: i, resource: 'buffer' in b ? b : { buffer: b } })),
+    });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+  }
+
+  /** Encodes work into one compute pass and submits it. */
+  run(encode: (pass: GPUComputePassEncoder) => void): void {
+    const encoder = this.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    encode(pass);
+    pass.end();
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  async read(buffer: GPUBuffer, size = buffer.size, offset = 0): Promise<ArrayBuffer> {
+    if (this.lost) throw new GpuError(`the GPU device was lost: ${this.lost}`);
+    const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = this.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
+    this.device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const copy = staging.getMappedRange().slice(0);
+    staging.unmap();
+    staging.destroy();
+    return copy;
+  }
+
+  async readF32(buffer: GPUBuffer, count?: number, offsetElements = 0): Promise<Float32Array> {
+    const n = count ?? buffer.size / 4;
+    return new Float32Array(await this.read(buffer, n * 4, offsetElements * 4));
+  }
+
+  async readU32(buffer: GPUBuffer, count?: number): Promise<Uint32Array> {
+    const n = count ?? buffer.size / 4;
+    return new Uint32Array(await this.read(buffer, n * 4));
+  }
+
+  /** Surfaces validation errors of the work submitted so far as exceptions. */
+  async check<T>(label: string, work: () => T | Promise<T>): Promise<T> {
+    this.device.pushErrorScope('validation');
+    this.device.pushErrorScope('out-of-memory');
+    let result: T;
+    try {
+      result = await work();
+    } finally {
+      const oom = await this.device.popErrorScope();
+      const validation = await this.device.popErrorScope();
+      if (oom) throw new GpuError(`${label}: the GPU ran out of memory (${oom.message})`);
+      if (validation) throw new GpuError(`${label}: ${validation.message}`);
+    }
+    return result;
+  }
+
+  dispose(): void {
+    for (const buffer of this.owned.keys()) buffer.destroy();
+    this.owned.clear();
+    this.bytesAllocated = 0;
+  }
+}
+
+/** Packs a uniform struct whose fields are all 4 bytes: `types` holds one letter a field (u, i, f). */
+export function packUniform(values: ArrayLike<number>, types: string): ArrayBuffer {
+  if (values.length !== types.length) throw new Error('uniform: one type letter per value');
+  const size = Math.max(16, Math.ceil((values.length * 4) / 16) * 16);
+  const buffer = new ArrayBuffer(size);
+  const view = new DataView(buffer);
+  for (let i = 0; i < values.length; i++) {
+    const t = types[i];
+    if (t === 'u') view.setUint32(i * 4, values[i], true);
+    else if (t === 'i') view.setInt32(i * 4, values[i], true);
+    else view.setFloat32(i * 4, values[i], true);
+  }
+  return buffer;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  if (bytes >= 2 ** 10) return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+
+function padTo4(data: ArrayBufferView): Uint8Array {
+  const out = new Uint8Array(Math.ceil(data.byteLength / 4) * 4);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return out;
+}
+
+function hash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
