@@ -19,6 +19,8 @@ export interface GpuInfo {
   maxComputeWorkgroupStorageSize: number;
 }
 
+const MAX_CACHED_UNIFORMS = 4096;
+
 export type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
 
 export class GpuContext {
@@ -27,7 +29,12 @@ export class GpuContext {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly owned = new Map<GPUBuffer, string>();
+  private readonly uniforms = new Map<string, GPUBuffer>();
+  /** Evicted uniforms may still be referenced by recorded work; they are destroyed after the next read. */
+  private retired: GPUBuffer[] = [];
   private lost: string | null = null;
+  /** The first error no error scope caught; reads rethrow it, so a bad dispatch never passes as zeros. */
+  private uncaptured: string | null = null;
   bytesAllocated = 0;
 
   /**
@@ -49,6 +56,9 @@ export class GpuContext {
     };
     device.lost.then((info) => {
       this.lost = info.message || info.reason || 'device lost';
+    });
+    device.addEventListener('uncapturederror', (event) => {
+      this.uncaptured ??= (event as GPUUncapturedErrorEvent).error.message;
     });
   }
 
@@ -91,13 +101,31 @@ export class GpuContext {
     buffer.destroy();
   }
 
+  /**
+   * A uniform buffer holding `values`. Uniforms are never written after
+   * creation, so equal contents share one buffer: a decode step reuses the
+   * previous step's parameters instead of allocating a hundred small buffers.
+   */
   uniform(values: ArrayLike<number>, types: string): GPUBuffer {
+    const key = `${types}:${Array.from(values).join(',')}`;
+    const cached = this.uniforms.get(key);
+    if (cached) {
+      this.uniforms.delete(key);
+      this.uniforms.set(key, cached);
+      return cached;
+    }
     const data = packUniform(values, types);
     const buffer = this.device.createBuffer({
       size: data.byteLength,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
     this.device.queue.writeBuffer(buffer, 0, data);
+    this.uniforms.set(key, buffer);
+    if (this.uniforms.size > MAX_CACHED_UNIFORMS) {
+      const oldest = this.uniforms.keys().next().value as string;
+      this.retired.push(this.uniforms.get(oldest)!);
+      this.uniforms.delete(oldest);
+    }
     return buffer;
   }
 
@@ -149,16 +177,28 @@ export class GpuContext {
     this.device.queue.submit([encoder.finish()]);
   }
 
-  async read(buffer: GPUBuffer, size = buffer.size, offset = 0): Promise<ArrayBuffer> {
+  private throwIfBroken(): void {
     if (this.lost) throw new GpuError(`the GPU device was lost: ${this.lost}`);
+    if (this.uncaptured) {
+      const message = this.uncaptured;
+      this.uncaptured = null;
+      throw new GpuError(`GPU error: ${message}`);
+    }
+  }
+
+  async read(buffer: GPUBuffer, size = buffer.size, offset = 0): Promise<ArrayBuffer> {
+    this.throwIfBroken();
     const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = this.device.createCommandEncoder();
     encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
     this.device.queue.submit([encoder.finish()]);
     await staging.mapAsync(GPUMapMode.READ);
+    this.throwIfBroken();
     const copy = staging.getMappedRange().slice(0);
     staging.unmap();
     staging.destroy();
+    for (const b of this.retired) b.destroy();
+    this.retired = [];
     return copy;
   }
 
@@ -191,6 +231,8 @@ export class GpuContext {
   dispose(): void {
     for (const buffer of this.owned.keys()) buffer.destroy();
     this.owned.clear();
+    for (const b of this.uniforms.values()) b.destroy();
+    this.uniforms.clear();
     this.bytesAllocated = 0;
   }
 }

@@ -1,0 +1,42 @@
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ModelFiles } from '../model/files';
+import { hubModelFiles } from '../model/hub';
+import { nodeModelFiles } from '../model/nodeFiles';
+
+/** Both src/cli/ and the bundle in dist/cli/ sit two folders below the project root. */
+export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../public/models/quantlab-tiny');
+
+export interface ModelSource {
+  files: ModelFiles;
+  /** The model's own held-out text: the default perplexity dataset. */
+  heldOutText(): Promise<string>;
+}
+
+/** `default`, a folder on disk, or a Hugging Face repo id / URL. */
+export async function openModelSource(spec: string, log: (text: string) => void): Promise<ModelSource> {
+  const dir = spec === 'default' ? DEFAULT_MODEL_DIR : resolve(spec);
+  if (spec === 'default' || (existsSync(dir) && statSync(dir).isDirectory())) {
+    const files = await nodeModelFiles(dir);
+    return {
+      files,
+      heldOutText: async () => {
+        const path = join(dir, 'heldout.txt');
+        if (!existsSync(path)) throw new Error(`${dir} has no heldout.txt: name a text to score with --data FILE`);
+        return readFile(path, 'utf8');
+      },
+    };
+  }
+  if (existsSync(spec)) throw new Error(`${spec} is a file; --model takes a model folder, "default" or a Hugging Face repo id`);
+  const files = await hubModelFiles(spec, {
+    onProgress: (p) => log(`downloading ${p.file}: ${(p.loaded / 2 ** 20).toFixed(1)} of ${(p.total / 2 ** 20).toFixed(1)} MiB`),
+  });
+  return {
+    files,
+    heldOutText: async () => {
+      throw new Error(`${spec} ships no held-out text: name a text to score with --data FILE`);
+    },
+  };
+}

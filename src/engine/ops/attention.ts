@@ -1,0 +1,89 @@
+import attentionCode from '../../../shaders/attention.wgsl?raw';
+import kvCode from '../../../shaders/kv_cache.wgsl?raw';
+import type { GpuContext } from '../../gpu/context';
+import { grid } from './grid';
+
+/** How one layer's K or V cache is stored: 32 or 16 for plain floats, else packed codes. */
+export interface KvFormat {
+  bits: 2 | 3 | 4 | 8 | 16 | 32;
+  /** Channels per quantization group (ignored for plain formats). */
+  group: number;
+}
+
+export interface KvShape {
+  kvHeads: number;
+  headDim: number;
+}
+
+function groupOf(format: KvFormat, shape: KvShape): number {
+  return Math.min(format.group, shape.headDim);
+}
+
+/** Bytes of cache a token takes for one of K or V of one layer, and the split between codes and metadata. */
+export function kvEntryBytes(format: KvFormat, shape: KvShape): { data: number; meta: number } {
+  const values = shape.kvHeads * shape.headDim;
+  if (format.bits >= 16) return { data: (values * format.bits) / 8, meta: 0 };
+  const group = groupOf(format, shape);
+  const groups = values / group;
+  return { data: groups * Math.ceil((group * format.bits) / 32) * 4, meta: groups * 4 };
+}
+
+function constants(format: KvFormat, shape: KvShape): Record<string, number> {
+  return { KV_BITS: format.bits, KV_GROUP: format.bits >= 16 ? 64 : groupOf(format, shape) };
+}
+
+/** Quantizes (or converts) `tokens` rows of K or V, [tokens][kvHeads][headDim] f32, into the cache at startPos. */
+export function encodeKvWrite(
+  gpu: GpuContext,
+  pass: GPUComputePassEncoder,
+  format: KvFormat,
+  shape: KvShape,
+  src: GPUBuffer,
+  cache: GPUBuffer,
+  meta: GPUBuffer,
+  tokens: number,
+  startPos: number,
+): void {
+  const params = gpu.uniform([tokens, shape.kvHeads, shape.headDim, startPos], 'uuuu');
+  const consts = constants(format, shape);
+  if (format.bits >= 16) {
+    const perInvocation = format.bits === 16 ? 2 : 1;
+    const [gx, gy] = grid(Math.ceil((tokens * shape.kvHeads * shape.headDim) / perInvocation / 64));
+    gpu.dispatch(pass, gpu.pipeline(kvCode, 'write_plain', consts), [params, src, cache], [gx, gy]);
+  } else {
+    const groups = (tokens * shape.kvHeads * shape.headDim) / groupOf(format, shape);
+    const [gx, gy] = grid(Math.ceil(groups / 64));
+    gpu.dispatch(pass, gpu.pipeline(kvCode, 'write_quantized', consts), [params, src, cache, meta], [gx, gy]);
+  }
+}
+
+export interface AttentionArgs {
+  tokens: number;
+  heads: number;
+  startPos: number;
+  q: GPUBuffer;
+  k: { cache: GPUBuffer; meta: GPUBuffer };
+  v: { cache: GPUBuffer; meta: GPUBuffer };
+  out: GPUBuffer;
+}
+
+/** Causal GQA attention of `tokens` queries at positions startPos.. over the cache. */
+export function encodeAttention(
+  gpu: GpuContext,
+  pass: GPUComputePassEncoder,
+  format: KvFormat,
+  shape: KvShape,
+  args: AttentionArgs,
+): void {
+  if (shape.headDim > 256) throw new Error(`head_dim ${shape.headDim} is larger than the 256 the attention kernel holds`);
+  const params = gpu.uniform(
+    [args.tokens, args.heads, shape.kvHeads, shape.headDim, args.startPos, 1 / Math.sqrt(shape.headDim)],
+    'uuuuuf',
+  );
+  gpu.dispatch(
+    pass,
+    gpu.pipeline(attentionCode, 'attend', constants(format, shape)),
+    [params, args.q, args.k.cache, args.v.cache, args.k.meta, args.v.meta, args.out],
+    [args.heads, args.tokens],
+  );
+}

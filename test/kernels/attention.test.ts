@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { encodeAttention, encodeKvWrite, kvEntryBytes, type KvFormat } from '../../src/engine/ops/attention';
+import { attentionReference, kvRoundTripReference } from '../../src/engine/reference/layers';
+import { freshSeed, randomArray, relativeError, rng, testGpu } from '../helpers/gpu';
+
+const FORMATS: KvFormat[] = [
+  { bits: 32, group: 0 },
+  { bits: 16, group: 0 },
+  { bits: 8, group: 128 },
+  { bits: 4, group: 16 },
+  { bits: 3, group: 24 },
+  { bits: 2, group: 48 },
+];
+
+describe('quantized KV cache and causal GQA attention', () => {
+  for (const format of FORMATS) {
+    it(`KV${format.bits}${format.bits < 16 ? ` g${format.group}` : ''}: cached attention equals the CPU over the round-tripped cache`, async () => {
+      const gpu = await testGpu();
+      const seed = freshSeed();
+      const next = rng(seed);
+      const [heads, kvHeads, headDim] = [6, 2, 48];
+      const shape = { kvHeads, headDim };
+      const group = Math.min(format.group, headDim);
+      const capacity = 160;
+      const entry = kvEntryBytes(format, shape);
+      const kCache = { cache: gpu.createBuffer('k', capacity * entry.data), meta: gpu.createBuffer('km', capacity * entry.meta) };
+      const vCache = { cache: gpu.createBuffer('v', capacity * entry.data), meta: gpu.createBuffer('vm', capacity * entry.meta) };
+      const allK = new Float32Array(0);
+      let kSeen = allK;
+      let vSeen = allK;
+      let start = 0;
+      // A prefill of 131 tokens (past one tile of keys), then two single-token decode steps.
+      for (const tokens of [131, 1, 1]) {
+        const q = randomArray(tokens * heads * headDim, next, 2);
+        const k = randomArray(tokens * kvHeads * headDim, next, 2);
+        const v = randomArray(tokens * kvHeads * headDim, next, 2);
+        const qb = gpu.upload('q', q);
+        const kb = gpu.upload('k new', k);
+        const vb = gpu.upload('v new', v);
+        const out = gpu.createBuffer('out', q.length * 4);
+        gpu.run((pass) => {
+          encodeKvWrite(gpu, pass, format, shape, kb, kCache.cache, kCache.meta, tokens, start);
+          encodeKvWrite(gpu, pass, format, shape, vb, vCache.cache, vCache.meta, tokens, start);
+          encodeAttention(gpu, pass, format, shape, { tokens, heads, startPos: start, q: qb, k: kCache, v: vCache, out });
+        });
+        kSeen = Float32Array.from([...kSeen, ...kvRoundTripReference(k, format.bits, group)]);
+        vSeen = Float32Array.from([...vSeen, ...kvRoundTripReference(v, format.bits, group)]);
+        const expected = attentionReference(q, kSeen, vSeen, tokens, heads, kvHeads, headDim, start);
+        const actual = await gpu.readF32(out, q.length);
+        expect(relativeError(actual, expected), `seed ${seed}, ${tokens} tokens at ${start}`).toBeLessThan(1e-4);
+        start += tokens;
+      }
+    });
+  }
+
+  it('stores the cache at the size the format promises', () => {
+    const shape = { kvHeads: 2, headDim: 64 };
+    expect(kvEntryBytes({ bits: 16, group: 0 }, shape)).toEqual({ data: 256, meta: 0 });
+    expect(kvEntryBytes({ bits: 4, group: 128 }, shape)).toEqual({ data: 64, meta: 8 });
+    expect(kvEntryBytes({ bits: 3, group: 64 }, shape)).toEqual({ data: 48, meta: 8 });
+  });
+});
