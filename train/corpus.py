@@ -416,6 +416,9 @@ def main():
         f.write(train_text)
     with lzma.open(os.path.join(OUT_DIR, "valid.txt.xz"), "wt", encoding="utf-8", preset=6) as f:
         f.write(valid_text)
+    # heldout.txt's documents joined by <|endoftext|> (a diagnostic for train.py)
+    with lzma.open(os.path.join(OUT_DIR, "heldout_docs.txt.xz"), "wt", encoding="utf-8", preset=6) as f:
+        f.write(EOT.join(r[3] for r in pick))
 
     held_by_src = {}
     for r in pick:

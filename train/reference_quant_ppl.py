@@ -200,6 +200,12 @@ def main():
     import transformers
 
     AttentionInterface.register("quantlab_kv", quantlab_attention)
+    try:   # the mask is not used (full causal windows), but give the name a mask function
+        from transformers import AttentionMaskInterface
+        from transformers.masking_utils import sdpa_mask
+        AttentionMaskInterface.register("quantlab_kv", sdpa_mask)
+    except ImportError as e:
+        print("no AttentionMaskInterface:", e)
     text = open(os.path.join(MODEL, "heldout.txt"), encoding="utf-8").read()
     raw = Tokenizer.from_file(os.path.join(MODEL, "tokenizer.json"))
     ids = raw.encode(text, add_special_tokens=False).ids
