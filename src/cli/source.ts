@@ -4,7 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelFiles } from '../model/files';
 import { hubModelFiles } from '../model/hub';
-import { nodeModelFiles } from '../model/nodeFiles';
+import { directoryCache, nodeModelFiles } from '../model/nodeFiles';
+import { homedir } from 'node:os';
 
 /** Both src/cli/ and the bundle in dist/cli/ sit two folders below the project root. */
 export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../public/models/quantlab-tiny');
@@ -30,8 +31,13 @@ export async function openModelSource(spec: string, log: (text: string) => void)
     };
   }
   if (existsSync(spec)) throw new Error(`${spec} is a file; --model takes a model folder, "default" or a Hugging Face repo id`);
+  const cacheDir = process.env.QUANTLAB_CACHE ?? join(homedir(), '.cache', 'quantlab');
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
   const files = await hubModelFiles(spec, {
-    onProgress: (p) => log(`downloading ${p.file}: ${(p.loaded / 2 ** 20).toFixed(1)} of ${(p.total / 2 ** 20).toFixed(1)} MiB`),
+    token: process.env.HF_TOKEN,
+    cache: directoryCache(cacheDir),
+    onProgress: (p) =>
+      log(p.cached ? `${p.file}: from the cache in ${cacheDir}` : `downloading ${p.file}: ${mib(p.loaded)}${p.total == null ? '' : ` of ${mib(p.total)}`}`),
   });
   return {
     files,

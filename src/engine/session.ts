@@ -12,6 +12,11 @@ export interface SessionOptions {
   contextLength: number;
   /** Most tokens one forward call takes; longer prompts are cut into calls of this size. */
   maxBatch: number;
+  /**
+   * Storage of an unquantized KV cache: 16-bit as inference engines keep it (the default), or
+   * 32-bit, which leaves the forward pass in f32 end to end for comparisons with PyTorch in f32.
+   */
+  plainKvBits?: 16 | 32;
 }
 
 interface LayerCache {
@@ -19,8 +24,8 @@ interface LayerCache {
   v: { cache: GPUBuffer; meta: GPUBuffer };
 }
 
-export function kvFormatOf(preset: Preset): KvFormat {
-  return preset.kv ? { bits: preset.kv.bits, group: preset.kv.group } : { bits: 16, group: 0 };
+export function kvFormatOf(preset: Preset, plainBits: 16 | 32 = 16): KvFormat {
+  return preset.kv ? { bits: preset.kv.bits, group: preset.kv.group } : { bits: plainBits, group: 0 };
 }
 
 /**
@@ -61,7 +66,7 @@ export class InferenceSession {
     this.gpu = gpu;
     this.model = model;
     this.options = options;
-    this.kvFormat = kvFormatOf(model.preset);
+    this.kvFormat = kvFormatOf(model.preset, options.plainKvBits);
     const shape = { kvHeads: c.numKvHeads, headDim: c.headDim };
     const entry = kvEntryBytes(this.kvFormat, shape);
     this.kvBytes = 2 * c.numLayers * options.contextLength * (entry.data + entry.meta);

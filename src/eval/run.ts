@@ -1,7 +1,7 @@
 import type { GpuContext } from '../gpu/context';
 import { destroyModel, uploadModel, type UploadProgress } from '../engine/model';
 import { InferenceSession } from '../engine/session';
-import type { LoadedModel } from '../model/load';
+import { describeModel, type LoadedModel } from '../model/load';
 import { parsePreset, validatePresetForModel, formatPreset } from '../quant/presets';
 import { newRecordId, type ResultRecord } from '../results/record';
 import { evaluatePerplexity, type PerplexityProgress, type RunHooks } from './perplexity';
@@ -26,16 +26,6 @@ export interface PerplexityRunHooks {
   onStage?: (s: RunStage) => void;
   signal?: AbortSignal;
   resume?: RunHooks['resume'];
-}
-
-export function parameterCount(model: LoadedModel): number {
-  const c = model.config;
-  const attention = c.hiddenSize * c.headDim * (2 * c.numHeads + 2 * c.numKvHeads);
-  const bias = c.attentionBias ? c.headDim * (c.numHeads + 2 * c.numKvHeads) : 0;
-  const mlp = 3 * c.hiddenSize * c.intermediateSize;
-  const norms = 2 * c.hiddenSize;
-  const embedding = c.vocabSize * c.hiddenSize * (c.tieWordEmbeddings ? 1 : 2);
-  return c.numLayers * (attention + bias + mlp + norms) + embedding + c.hiddenSize;
 }
 
 /** Quantizes the model as the preset says, scores the text's perplexity, and returns a result record. */
@@ -71,7 +61,7 @@ export async function runPerplexity(
       schema: 1,
       id: newRecordId(),
       createdAt: new Date().toISOString(),
-      model: { name: model.name, parameters: parameterCount(model) },
+      model: { name: model.name, parameters: describeModel(model.config).parameters },
       preset: formatPreset(preset),
       task: 'perplexity',
       dataset: options.dataset,

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Every test: types, kernels and engine through Dawn (SwiftShader where there is no GPU),
+# then the page end to end in Debian's Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh
+[ -d node_modules ] || npm ci
+[ -f dist/cli/quantlab.mjs ] || npm run build:cli
+npx tsc --noEmit -p tsconfig.json
+npx vitest run
+npx playwright test

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL_DIR } from '../../src/cli/source';
+import { runPerplexity } from '../../src/eval/run';
+import { loadModel } from '../../src/model/load';
+import { nodeModelFiles } from '../../src/model/nodeFiles';
+import { testGpu } from '../helpers/gpu';
+
+interface ReferenceRun {
+  window_nll: number[];
+  window_tokens: number[];
+}
+const fixture: { presets: Record<string, { ctx128: ReferenceRun }> } = JSON.parse(
+  readFileSync(new URL('../fixtures/reference-quant-ppl.json', import.meta.url), 'utf8'),
+);
+
+/** Windows per preset: SwiftShader runs the whole model on two CPU cores, so a sample is scored here; the full table is a benchmark. */
+const WINDOWS = 2;
+
+describe('every built-in preset against fake quantization in PyTorch', async () => {
+  const model = await loadModel(await nodeModelFiles(DEFAULT_MODEL_DIR));
+  const text = await readFile(`${DEFAULT_MODEL_DIR}/heldout.txt`, 'utf8');
+  for (const [preset, ref] of Object.entries(fixture.presets)) {
+    it(`${preset}: perplexity within 0.5% over the first ${WINDOWS} windows of 128 tokens`, async () => {
+      const gpu = await testGpu();
+      const record = await runPerplexity(gpu, model, { preset, text, dataset: 'heldout', nCtx: 128, limit: WINDOWS });
+      const refNll = ref.ctx128.window_nll.slice(0, WINDOWS).reduce((a, b) => a + b, 0);
+      const refTokens = ref.ctx128.window_tokens.slice(0, WINDOWS).reduce((a, b) => a + b, 0);
+      expect(record.metrics.tokens).toBe(refTokens);
+      const refPpl = Math.exp(refNll / refTokens);
+      const diff = Math.abs(record.metrics.perplexity - refPpl) / refPpl;
+      expect(diff, `QuantLab ${record.metrics.perplexity}, PyTorch ${refPpl}`).toBeLessThan(0.005);
+    });
+  }
+});
