@@ -52,8 +52,26 @@ const TENSOR_NAMES: Record<(typeof LINEARS)[number], string> = {
   down: 'mlp.down_proj',
 };
 
-function linearBytes(w: LinearWeight): number {
-  return w.bytes;
+function linearBuffers(w: LinearWeight): GPUBuffer[] {
+  return [w.data, w.scales, w.zeros, w.bias].filter((b): b is GPUBuffer => b !== null);
+}
+
+/** A tied, unquantized LM head multiplies by the embedding table itself: one copy on the GPU, not two. */
+function sharedHead(embedding: GPUBuffer, vocab: number, hidden: number): LinearWeight {
+  return {
+    label: 'LM head (tied to the embedding)',
+    rows: vocab,
+    cols: hidden,
+    format: 'f16',
+    bits: 16,
+    group: 0,
+    symmetric: false,
+    bytes: embedding.size,
+    data: embedding,
+    scales: null,
+    zeros: null,
+    bias: null,
+  };
 }
 
 /**
@@ -68,7 +86,7 @@ export async function uploadModel(
   onProgress?: (p: UploadProgress) => void,
   signal?: AbortSignal,
 ): Promise<GpuModel> {
-  const total = 3 + config.numLayers * 9;
+  const total = 3 + config.numLayers * (1 + LINEARS.length);
   let done = 0;
   const step = (tensor: string) => {
     signal?.throwIfAborted();
@@ -117,25 +135,26 @@ export async function uploadModel(
   }
   const finalNorm = await norm('model.norm.weight');
   step('model.norm.weight');
-  const headName = config.tieWordEmbeddings ? 'model.embed_tokens' : 'lm_head';
-  const lmHead = await linear(headName, config.vocabSize, hidden, preset.lmHead && preset.weights.bits !== 16);
-  step(`${headName} (LM head)`);
+  const quantizeHead = preset.lmHead && preset.weights.bits !== 16;
+  const lmHead =
+    config.tieWordEmbeddings && !quantizeHead
+      ? sharedHead(embedding, config.vocabSize, hidden)
+      : await linear(config.tieWordEmbeddings ? 'model.embed_tokens' : 'lm_head', config.vocabSize, hidden, quantizeHead);
+  step('LM head');
 
-  const weightBytes =
-    embedding.size +
-    finalNorm.size +
-    linearBytes(lmHead) +
-    blocks.reduce(
-      (sum, b) => sum + b.inputNorm.size + b.postNorm.size + LINEARS.reduce((s, key) => s + linearBytes(b[key]), 0),
-      0,
-    );
+  const buffers = new Set<GPUBuffer>([embedding, finalNorm, ...linearBuffers(lmHead)]);
+  for (const b of blocks) {
+    buffers.add(b.inputNorm).add(b.postNorm);
+    for (const key of LINEARS) for (const buffer of linearBuffers(b[key])) buffers.add(buffer);
+  }
+  const weightBytes = [...buffers].reduce((sum, b) => sum + b.size, 0);
   return { config, preset, embedding, finalNorm, lmHead, blocks, weightBytes };
 }
 
 export function destroyModel(gpu: GpuContext, model: GpuModel): void {
   gpu.destroy(model.embedding);
   gpu.destroy(model.finalNorm);
-  destroyLinear(gpu, model.lmHead);
+  if (model.lmHead.data !== model.embedding) destroyLinear(gpu, model.lmHead);
   for (const block of model.blocks) {
     gpu.destroy(block.inputNorm);
     gpu.destroy(block.postNorm);
