@@ -1,0 +1,37 @@
+/** Stopping a run, and picking it up again after a reload from the windows already scored. */
+import { expect, test } from '@playwright/test';
+import { choosePresets, openLab, perplexityCell, runButton, setTask, waitForFinish, RUN_MS } from './lab';
+
+test('Cancel stops the run, the page stays usable, and the run resumes after a reload', async ({ page }) => {
+  test.setTimeout(2 * RUN_MS + 120_000);
+  await openLab(page);
+  await choosePresets(page, ['fp16']);
+  await setTask(page, 64, 3);
+  await runButton(page).click();
+
+  // Once a window is scored it is stored; cancel then.
+  await expect(page.getByTestId('run-progress')).toContainText(/[12] of 3 windows/, { timeout: RUN_MS });
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('run-status')).toContainText('Cancelled', { timeout: 30_000 });
+  await expect(page.getByTestId('run-progress')).toHaveCount(0);
+  await expect(runButton(page)).toBeEnabled();
+  await expect(page.getByRole('button', { name: 'Cancel' })).toBeDisabled();
+  await expect(perplexityCell(page, 'fp16')).toHaveCount(0);
+
+  // The page is still usable: the form answers and nothing is stuck.
+  await setTask(page, 64, 2);
+  await expect(page.locator('#task-help')).toContainText('2 windows of 64 tokens');
+
+  // What was scored survives a reload.
+  await page.reload();
+  await expect(page.getByTestId('model-status')).toContainText('is ready', { timeout: RUN_MS });
+  const unfinished = page.getByTestId('unfinished-run');
+  await expect(unfinished).toHaveCount(1);
+  await expect(unfinished).toContainText(/fp16 on quantlab-tiny, windows of 64 tokens: [12] of 3 windows scored/);
+
+  await unfinished.getByRole('button', { name: /Resume/ }).click();
+  await waitForFinish(page, RUN_MS);
+  // Three windows, each scoring positions 32..62: 3 x 31 tokens.
+  await expect(page.getByTestId('result-fp16')).toContainText('93 tokens');
+  await expect(page.getByTestId('unfinished-run')).toHaveCount(0);
+});

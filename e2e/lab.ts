@@ -1,0 +1,43 @@
+/** What the tests do on the page, as a person would: by roles and labels. */
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** Loading the default model and the held-out text, on SwiftShader. */
+export const MODEL_READY_MS = 120_000;
+/** One preset on a couple of short windows, weights upload included. */
+export const RUN_MS = 180_000;
+
+export async function openLab(page: Page): Promise<void> {
+  await page.goto('/');
+  await expect(page.getByTestId('model-status')).toContainText('is ready', { timeout: MODEL_READY_MS });
+}
+
+export function runButton(page: Page): Locator {
+  return page.getByRole('button', { name: 'Run', exact: true });
+}
+
+/** Checks exactly `names` among the presets. */
+export async function choosePresets(page: Page, names: string[]): Promise<void> {
+  const table = page.locator('table.presets');
+  for (const box of await table.getByRole('checkbox').all()) {
+    if (await box.isChecked()) await box.uncheck();
+  }
+  for (const name of names) await table.getByRole('checkbox', { name, exact: true }).check();
+}
+
+export async function setTask(page: Page, nCtx: number, windows: number | null): Promise<void> {
+  await page.getByLabel('Window length n_ctx (tokens)').fill(String(nCtx));
+  await page.getByLabel('Windows to score (empty: all)').fill(windows === null ? '' : String(windows));
+}
+
+export function perplexityCell(page: Page, preset: string): Locator {
+  return page.getByTestId(`perplexity-${preset}`);
+}
+
+export async function perplexityOf(page: Page, preset: string): Promise<number> {
+  return Number(await perplexityCell(page, preset).getAttribute('data-value'));
+}
+
+/** Waits for the run to end and says how it ended. */
+export async function waitForFinish(page: Page, timeout = RUN_MS): Promise<void> {
+  await expect(page.getByTestId('run-status')).toContainText('Finished', { timeout });
+}

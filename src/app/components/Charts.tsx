@@ -1,0 +1,66 @@
+import { Bar, BarChart, CartesianGrid, LabelList, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
+import type { ResultRecord } from '../../results/record';
+import { recordBits } from '../presetInfo';
+
+const INK = '#1f3a5f';
+const ACCENT = '#c8553d';
+
+export function Charts({ records }: { records: ResultRecord[] }) {
+  const points = records
+    .map((r) => ({ preset: r.preset, bits: recordBits(r.preset), ppl: r.metrics.perplexity, speed: r.timing.tokens_per_second }))
+    .filter((p): p is typeof p & { bits: number } => p.bits !== null);
+  if (points.length === 0) return null;
+  const ppls = points.map((p) => p.ppl);
+  // A 2-bit preset can be a hundred times worse than 16-bit: a log axis keeps the good presets apart.
+  const logScale = Math.max(...ppls) / Math.min(...ppls) > 20;
+  return (
+    <div className="charts">
+      <figure aria-label="Perplexity against effective bits per weight">
+        <figcaption>Perplexity (lower is better) against effective bits per weight</figcaption>
+        <ResponsiveContainer width="100%" height={300}>
+          <ScatterChart margin={{ top: 24, right: 24, bottom: 28, left: 12 }}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis
+              type="number"
+              dataKey="bits"
+              name="Bits per weight"
+              unit=" bits"
+              domain={[0, 17]}
+              ticks={[2, 4, 8, 16]}
+              label={{ value: 'effective bits per weight', position: 'insideBottom', offset: -16 }}
+            />
+            <YAxis
+              type="number"
+              dataKey="ppl"
+              name="Perplexity"
+              scale={logScale ? 'log' : 'linear'}
+              // Padded, so that the best and worst points do not sit on the chart's edges.
+              domain={[(min: number) => min * 0.97, (max: number) => max * 1.03]}
+              width={64}
+              tickFormatter={(v: number) => String(Number(v.toPrecision(3)))}
+              label={{ value: logScale ? 'perplexity (log scale)' : 'perplexity', angle: -90, position: 'insideLeft', offset: 4, dy: 50 }}
+            />
+            <Tooltip formatter={(v) => (typeof v === 'number' ? v.toPrecision(5) : String(v))} />
+            <Scatter data={points} fill={INK} isAnimationActive={false}>
+              <LabelList dataKey="preset" position="top" />
+            </Scatter>
+          </ScatterChart>
+        </ResponsiveContainer>
+      </figure>
+      <figure aria-label="Scoring speed by preset">
+        <figcaption>Scoring speed by preset (tokens per second, higher is better)</figcaption>
+        <ResponsiveContainer width="100%" height={300}>
+          <BarChart data={points} margin={{ top: 24, right: 24, bottom: 28, left: 12 }}>
+            <CartesianGrid strokeDasharray="3 3" vertical={false} />
+            <XAxis dataKey="preset" label={{ value: 'preset', position: 'insideBottom', offset: -16 }} />
+            <YAxis width={64} allowDecimals={false} label={{ value: 'tokens/s', angle: -90, position: 'insideLeft', offset: 4, dy: 30 }} />
+            <Tooltip formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)} tokens/s` : String(v))} />
+            <Bar dataKey="speed" name="Speed" fill={ACCENT} isAnimationActive={false}>
+              <LabelList dataKey="speed" position="top" formatter={(v) => (typeof v === 'number' ? v.toFixed(v < 10 ? 1 : 0) : '')} />
+            </Bar>
+          </BarChart>
+        </ResponsiveContainer>
+      </figure>
+    </div>
+  );
+}

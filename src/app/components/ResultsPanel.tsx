@@ -1,0 +1,49 @@
+import { useShallow } from 'zustand/react/shallow';
+import type { ResultRecord } from '../../results/record';
+import { copyLink } from '../actions';
+import { count } from '../format';
+import { recordBits } from '../presetInfo';
+import { comparisonKey, useLab } from '../store';
+import { Charts } from './Charts';
+import { ResultsTable } from './ResultsTable';
+import { ShareLinkBox } from './ShareLinkBox';
+
+/** The newest record of each preset in the comparison, most bits first. */
+function comparison(history: ResultRecord[], key: string | null): ResultRecord[] {
+  const newest = new Map<string, ResultRecord>();
+  for (const r of history) {
+    if (comparisonKey(r) === key && !newest.has(r.preset)) newest.set(r.preset, r);
+  }
+  return [...newest.values()].sort((a, b) => (recordBits(b.preset) ?? 0) - (recordBits(a.preset) ?? 0) || a.preset.localeCompare(b.preset));
+}
+
+export function ResultsPanel() {
+  const { history, viewKey } = useLab(useShallow((s) => ({ history: s.history, viewKey: s.viewKey })));
+  const records = comparison(history, viewKey);
+  return (
+    <section className="panel" aria-labelledby="results-heading">
+      <h2 id="results-heading">Results</h2>
+      {records.length === 0 ? (
+        <p className="hint">No results yet: pick presets and press Run. Every result is kept in this browser.</p>
+      ) : (
+        <>
+          <p className="hint">
+            {records[0].model.name} on {records[0].dataset}: {count(records[0].config.windows)} window
+            {records[0].config.windows === 1 ? '' : 's'} of {count(records[0].config.n_ctx)} tokens. The newest result of each preset is
+            shown; History below lists them all.
+          </p>
+          <ResultsTable
+            records={records}
+            actions={(r) => (
+              <button type="button" onClick={() => void copyLink(r)}>
+                Copy link<span className="sr-only"> to the {r.preset} result</span>
+              </button>
+            )}
+          />
+          <ShareLinkBox />
+          <Charts records={records} />
+        </>
+      )}
+    </section>
+  );
+}

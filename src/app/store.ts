@@ -1,0 +1,86 @@
+/**
+ * The page's state (zustand). Components read it with useLab(selector);
+ * everything that talks to the worker or to IndexedDB lives in actions.ts
+ * and writes here with useLab.setState.
+ */
+import { create } from 'zustand';
+import type { RunProgress } from '../results/history';
+import type { ResultRecord } from '../results/record';
+import type { ModelSummary, OpenEvent, RunEvent } from './engineApi';
+
+/** A failure as the page shows it: what happened, the engine's own words, and what to do. */
+export interface Problem {
+  title: string;
+  message: string;
+  advice?: string;
+}
+
+export type SourceKind = 'default' | 'hub' | 'local';
+
+export interface LabState {
+  gpu: { status: 'connecting' | 'ready' | 'error'; description?: string; problem?: Problem };
+  model: {
+    status: 'idle' | 'opening' | 'ready' | 'error';
+    /** What is open, or being opened, as the user would name it. */
+    label: string;
+    summary?: ModelSummary;
+    problem?: Problem;
+    event?: OpenEvent;
+  };
+
+  /** The form. */
+  sourceKind: SourceKind;
+  hubId: string;
+  hubToken: string;
+  /** Preset names offered beside the built-ins (added through the custom field), canonical spelling. */
+  customPresets: string[];
+  /** Checked presets, canonical spelling, in the order they run. */
+  selected: string[];
+  nCtx: string;
+  windows: string;
+
+  run: {
+    phase: 'idle' | 'running' | 'cancelling';
+    queue: string[];
+    index: number;
+    event: RunEvent | null;
+  };
+  /** The last run's outcome, in words, for the status line. */
+  outcome: string;
+  runProblem?: Problem;
+
+  history: ResultRecord[];
+  historyLoaded: boolean;
+  /** Runs stopped part-way (reload, crash, cancel) that can be resumed. */
+  unfinished: RunProgress[];
+  /** The comparison the results table and charts show: records sharing model, text and window settings. */
+  viewKey: string | null;
+  /** The permalink made last, shown so it can be copied by hand too. */
+  shareLink: { id: string; preset: string; url: string; copied: boolean } | null;
+  notice: string;
+}
+
+export const useLab = create<LabState>(() => ({
+  gpu: { status: 'connecting' },
+  model: { status: 'idle', label: 'quantlab-tiny' },
+  sourceKind: 'default',
+  hubId: '',
+  hubToken: '',
+  customPresets: [],
+  selected: ['fp16'],
+  nCtx: '512',
+  windows: '',
+  run: { phase: 'idle', queue: [], index: 0, event: null },
+  outcome: '',
+  history: [],
+  historyLoaded: false,
+  unfinished: [],
+  viewKey: null,
+  shareLink: null,
+  notice: '',
+}));
+
+/** Records compare when they scored the same windows of the same text with the same model. */
+export function comparisonKey(r: ResultRecord): string {
+  return JSON.stringify([r.model.name, r.dataset, r.config.n_ctx, r.config.windows]);
+}
