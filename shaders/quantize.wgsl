@@ -27,7 +27,8 @@
 //    saturates in the clamp, whatever the rounding.
 
 const GROUPS_PER_WORKGROUP = 4u;
-const LANES = 64u;
+const LANES = 16u;
+const THREADS = GROUPS_PER_WORKGROUP * LANES;
 // float32(1e-5), written as bits so no compiler can round the literal another way.
 const SCALE_FLOOR_BITS = 0x3727c5acu;
 
@@ -45,8 +46,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> scales: array<u32>;
 @group(0) @binding(4) var<storage, read_write> zeros: array<u32>;
 
-var<workgroup> group_min: array<f32, 256>;
-var<workgroup> group_max: array<f32, 256>;
+var<workgroup> lane_min: array<f32, THREADS>;
+var<workgroup> lane_max: array<f32, THREADS>;
 var<workgroup> scale_bits_of: array<u32, GROUPS_PER_WORKGROUP>;
 var<workgroup> zero_of: array<u32, GROUPS_PER_WORKGROUP>;
 
@@ -137,7 +138,7 @@ fn encode(w: f32, scale: f32, zero: f32) -> u32 {
 
 // Each workgroup owns GROUPS_PER_WORKGROUP consecutive groups, so it alone writes their scale
 // and zero words; inside it, one invocation writes each output word, so no word is shared.
-@compute @workgroup_size(256)
+@compute @workgroup_size(THREADS)
 fn quantize(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
@@ -167,20 +168,18 @@ fn quantize(
       hi = max(hi, v);
     }
   }
-  group_min[lid] = lo;
-  group_max[lid] = hi;
+  lane_min[lid] = lo;
+  lane_max[lid] = hi;
+  // Few barriers: on some drivers (SwiftShader) each costs far more than the 16 reads it saves.
   workgroupBarrier();
-  for (var stride = LANES / 2u; stride > 0u; stride >>= 1u) {
-    if (lane < stride) {
-      group_min[lid] = min(group_min[lid], group_min[lid + stride]);
-      group_max[lid] = max(group_max[lid], group_max[lid + stride]);
-    }
-    workgroupBarrier();
-  }
 
   if (lane == 0u) {
-    let mn = group_min[lid];
-    let mx = group_max[lid];
+    var mn = lane_min[lid];
+    var mx = lane_max[lid];
+    for (var i = 1u; i < LANES; i++) {
+      mn = min(mn, lane_min[lid + i]);
+      mx = max(mx, lane_max[lid + i]);
+    }
     let scale_floor = bitcast<f32>(SCALE_FLOOR_BITS);
     if (symmetric) {
       let half = f32(1u << (bits - 1u));
@@ -188,9 +187,9 @@ fn quantize(
       zero_of[slot] = 1u << (bits - 1u);
     } else {
       let qmax = f32((1u << bits) - 1u);
-      let bits = scale_bits(max(mx - mn, scale_floor), qmax);
-      scale_bits_of[slot] = bits;
-      zero_of[slot] = u32(clamp(-round_div(mn, f16_value(bits)), 0.0, qmax));
+      let code = scale_bits(max(mx - mn, scale_floor), qmax);
+      scale_bits_of[slot] = code;
+      zero_of[slot] = u32(clamp(-round_div(mn, f16_value(code)), 0.0, qmax));
     }
   }
   workgroupBarrier();

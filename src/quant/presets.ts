@@ -280,9 +280,9 @@ export function linearWeightBytes(rows: number, cols: number, weights: WeightQua
 /**
  * All weight bytes of a model under a preset, laid out as src/engine/model.ts
  * uploads them: the f16 embedding, f32 norms, the block linears (packed or
- * f16) with f32 biases where the model has them, and the LM head as a matrix
- * of its own (a tied head is uploaded a second time so that it can be read,
- * and quantized, as a linear layer).
+ * f16) with f32 biases where the model has them, and the LM head, which a
+ * tied model reads from the embedding table unless the preset quantizes it
+ * (then the quantized copy is a matrix of its own).
  */
 export function weightBytes(config: ModelConfig, preset: Preset): number {
   checkPreset(preset);
@@ -294,7 +294,10 @@ export function weightBytes(config: ModelConfig, preset: Preset): number {
     block += linearWeightBytes(rows, cols, preset.weights);
     if (config.attentionBias && /^[qkv]_proj$/.test(name)) block += rows * 4;
   }
-  const head = linearWeightBytes(config.vocabSize, h, preset.lmHead ? preset.weights : FP16_WEIGHTS);
+  const head =
+    config.tieWordEmbeddings && !preset.lmHead
+      ? 0
+      : linearWeightBytes(config.vocabSize, h, preset.lmHead ? preset.weights : FP16_WEIGHTS);
   return embedding + norms + config.numLayers * block + head;
 }
 

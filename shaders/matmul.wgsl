@@ -1,0 +1,157 @@
+// y[m][n] = sum_k x[m][k] * W[n][k] (+ bias[n]) with 16-bit weights: f16 bits two to a u32
+// along each row of W [N][K] (K even), read with unpack2x16float so no shader-f16 is needed.
+// x and y are f32, accumulation is f32. matvec serves decode (M = 1), matmul prefill (M > 1).
+
+struct Params {
+  m: u32,
+  n: u32,
+  k: u32,
+  has_bias: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<vec2<f32>>;
+@group(0) @binding(2) var<storage, read> w: array<u32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+
+fn finish(row: u32, value: f32) -> f32 {
+  if (params.has_bias != 0u) {
+    return value + bias[row];
+  }
+  return value;
+}
+
+const MV_THREADS = 64u;
+const MV_ROWS = 4u;
+var<workgroup> partial: array<vec4<f32>, MV_THREADS>;
+
+// Sums the invocations' vec4s (one lane a row) in two levels, 64 -> 8 -> 1: two barriers,
+// which on some drivers (SwiftShader) cost far more than the additions they save.
+fn reduce_rows(lid: u32, acc: vec4<f32>) -> vec4<f32> {
+  partial[lid] = acc;
+  workgroupBarrier();
+  if (lid < 8u) {
+    var s = partial[lid * 8u];
+    for (var i = 1u; i < 8u; i++) {
+      s += partial[lid * 8u + i];
+    }
+    partial[lid * 8u] = s;
+  }
+  workgroupBarrier();
+  var total = vec4<f32>(0.0);
+  for (var i = 0u; i < 8u; i++) {
+    total += partial[i * 8u];
+  }
+  return total;
+}
+
+// MV_ROWS rows of W a workgroup, so each x value is read once for all of them; the invocations
+// stride over the rows' words (coalesced). Rows past N repeat the last row and are not written.
+@compute @workgroup_size(MV_THREADS)
+fn matvec(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let row0 = (wid.x + wid.y * nwg.x) * MV_ROWS;
+  if (row0 >= params.n) {
+    return;
+  }
+  let pairs = params.k / 2u;
+  var base: array<u32, MV_ROWS>;
+  for (var r = 0u; r < MV_ROWS; r++) {
+    base[r] = min(row0 + r, params.n - 1u) * pairs;
+  }
+  var acc = vec4<f32>(0.0);
+  for (var p = lid; p < pairs; p += MV_THREADS) {
+    let xv = x[p];
+    acc += vec4<f32>(
+      dot(xv, unpack2x16float(w[base[0] + p])),
+      dot(xv, unpack2x16float(w[base[1] + p])),
+      dot(xv, unpack2x16float(w[base[2] + p])),
+      dot(xv, unpack2x16float(w[base[3] + p])),
+    );
+  }
+  let total = reduce_rows(lid, acc);
+  if (lid < MV_ROWS && row0 + lid < params.n) {
+    y[row0 + lid] = finish(row0 + lid, total[lid]);
+  }
+}
+
+// A 64x64 tile of y a workgroup, K in steps of 8; each of the 256 invocations loads one pair
+// of x and one of W, and keeps a 4x4 block of outputs (rows ty + 16i, columns tx + 16j). The
+// two tiles, stored k-major, take 4 KiB: small workgroup memory also keeps pipeline creation
+// quick where the driver initialises it with generated code (SwiftShader).
+const TILE = 64u;
+const TILE_K = 8u;
+var<workgroup> xs: array<f32, TILE * TILE_K>;
+var<workgroup> ws: array<f32, TILE * TILE_K>;
+
+fn store4(m: u32, n: u32, v: vec4<f32>) {
+  if (m >= params.m) {
+    return;
+  }
+  for (var j = 0u; j < 4u; j++) {
+    let col = n + 16u * j;
+    if (col < params.n) {
+      y[m * params.n + col] = finish(col, v[j]);
+    }
+  }
+}
+
+@compute @workgroup_size(256)
+fn matmul(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let tiles_n = (params.n + TILE - 1u) / TILE;
+  let tile = wid.x + wid.y * nwg.x;
+  if (tile >= tiles_n * ((params.m + TILE - 1u) / TILE)) {
+    return;
+  }
+  let m0 = (tile / tiles_n) * TILE;
+  let n0 = (tile % tiles_n) * TILE;
+  let tx = lid % 16u;
+  let ty = lid / 16u;
+  let half_k = params.k / 2u;
+  // The pair this invocation loads: row r of the tile, columns c and c + 1.
+  let r = lid / 4u;
+  let c = (lid % 4u) * 2u;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+
+  for (var k0 = 0u; k0 < params.k; k0 += TILE_K) {
+    let inside_k = k0 + c < params.k;
+    var xv = vec2<f32>(0.0);
+    if (m0 + r < params.m && inside_k) {
+      xv = x[(m0 + r) * half_k + (k0 + c) / 2u];
+    }
+    var wv = vec2<f32>(0.0);
+    if (n0 + r < params.n && inside_k) {
+      wv = unpack2x16float(w[(n0 + r) * half_k + (k0 + c) / 2u]);
+    }
+    xs[c * TILE + r] = xv.x;
+    xs[(c + 1u) * TILE + r] = xv.y;
+    ws[c * TILE + r] = wv.x;
+    ws[(c + 1u) * TILE + r] = wv.y;
+    workgroupBarrier();
+    for (var kk = 0u; kk < TILE_K; kk++) {
+      let a = vec4<f32>(xs[kk * TILE + ty], xs[kk * TILE + ty + 16u], xs[kk * TILE + ty + 32u], xs[kk * TILE + ty + 48u]);
+      let b = vec4<f32>(ws[kk * TILE + tx], ws[kk * TILE + tx + 16u], ws[kk * TILE + tx + 32u], ws[kk * TILE + tx + 48u]);
+      acc0 += a.x * b;
+      acc1 += a.y * b;
+      acc2 += a.z * b;
+      acc3 += a.w * b;
+    }
+    workgroupBarrier();
+  }
+
+  store4(m0 + ty, n0 + tx, acc0);
+  store4(m0 + ty + 16u, n0 + tx, acc1);
+  store4(m0 + ty + 32u, n0 + tx, acc2);
+  store4(m0 + ty + 48u, n0 + tx, acc3);
+}

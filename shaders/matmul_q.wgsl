@@ -1,0 +1,254 @@
+// y[m][n] = sum_k x[m][k] * W'[n][k] (+ bias[n]) with W packed as quantize.wgsl lays it out
+// (groups of `group` input channels, `bits`-bit codes in one bitstream a group, f16 scales, u8
+// zeros). Weights are dequantized in registers as they are read, w' = (code - zero) * scale,
+// and accumulated in f32; no dequantized copy of W exists anywhere. K and the group are
+// multiples of 8, so the runs of 8 consecutive codes both kernels read never cross a group.
+// The format (bits, group, symmetry) comes as uniforms: its branches are uniform, so they
+// cost next to nothing, and one pipeline of each kernel serves every format.
+
+struct Params {
+  m: u32,
+  n: u32,
+  k: u32,
+  has_bias: u32,
+  bits: u32,
+  group: u32,
+  symmetric: u32,
+  words_per_group: u32,
+  // For matvec, whose invocations advance MV_THREADS runs at a time: the whole groups and
+  // remaining runs of such a step, so that no division is needed inside the loop.
+  step_groups: u32,
+  step_runs: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> qweight: array<u32>;
+@group(0) @binding(3) var<storage, read> scales: array<u32>;
+@group(0) @binding(4) var<storage, read> zeros: array<u32>;
+@group(0) @binding(5) var<storage, read> bias: array<f32>;
+@group(0) @binding(6) var<storage, read_write> y: array<f32>;
+
+fn finish(row: u32, value: f32) -> f32 {
+  if (params.has_bias != 0u) {
+    return value + bias[row];
+  }
+  return value;
+}
+
+// Decoded by hand rather than with unpack2x16float, which may flush f16 subnormals (the scales
+// of near-constant groups) to zero.
+fn f16_value(h: u32) -> f32 {
+  let e = (h >> 10u) & 0x1fu;
+  let m = h & 0x3ffu;
+  if (e == 0u) {
+    return f32(m) * 5.9604644775390625e-8;
+  }
+  return bitcast<f32>(((e + 112u) << 23u) | (m << 13u));
+}
+
+// Eight consecutive weights of a group: w' = (lo | hi) * scale, lo and hi holding code - zero.
+struct Run {
+  lo: vec4<f32>,
+  hi: vec4<f32>,
+  scale: f32,
+}
+
+// The run of global group g starting at code i0 (a multiple of 8).
+fn dequant_run(g: u32, i0: u32) -> Run {
+  let bits = params.bits;
+  let bit0 = i0 * bits;
+  let at = g * params.words_per_group + (bit0 >> 5u);
+  let shift = bit0 & 31u;
+  // 8 codes span at most 64 bits: 2- and 4-bit runs stay in one word, 3-bit runs may reach the
+  // next, 8-bit runs always fill two.
+  let w0 = qweight[at];
+  var w1 = 0u;
+  if (bits == 8u || (bits == 3u && shift > 8u)) {
+    w1 = qweight[at + 1u];
+  }
+  var lo = w0;
+  if (shift != 0u) {
+    lo = (w0 >> shift) | (w1 << (32u - shift));
+  }
+  // Codes 0-3 come from the low word; codes 4-7 follow them, except at 8 bits where they fill w1.
+  let mask = vec4<u32>((1u << bits) - 1u);
+  let shifts = vec4<u32>(0u, 1u, 2u, 3u) * bits;
+  let codes_lo = (vec4<u32>(lo) >> shifts) & mask;
+  var codes_hi: vec4<u32>;
+  if (bits == 8u) {
+    codes_hi = (vec4<u32>(w1) >> shifts) & mask;
+  } else {
+    codes_hi = (vec4<u32>(lo) >> (shifts + 4u * bits)) & mask;
+  }
+  var zero = f32(1u << (bits - 1u));
+  if (params.symmetric == 0u) {
+    zero = f32((zeros[g >> 2u] >> ((g & 3u) * 8u)) & 0xffu);
+  }
+  let scale = f16_value((scales[g >> 1u] >> ((g & 1u) * 16u)) & 0xffffu);
+  return Run(vec4<f32>(codes_lo) - zero, vec4<f32>(codes_hi) - zero, scale);
+}
+
+const MV_THREADS = 64u;
+const MV_ROWS = 4u;
+var<workgroup> partial: array<vec4<f32>, MV_THREADS>;
+
+// Sums the invocations' vec4s (one lane a row) in two levels, 64 -> 8 -> 1: two barriers,
+// which on some drivers (SwiftShader) cost far more than the additions they save.
+fn reduce_rows(lid: u32, acc: vec4<f32>) -> vec4<f32> {
+  partial[lid] = acc;
+  workgroupBarrier();
+  if (lid < 8u) {
+    var s = partial[lid * 8u];
+    for (var i = 1u; i < 8u; i++) {
+      s += partial[lid * 8u + i];
+    }
+    partial[lid * 8u] = s;
+  }
+  workgroupBarrier();
+  var total = vec4<f32>(0.0);
+  for (var i = 0u; i < 8u; i++) {
+    total += partial[i * 8u];
+  }
+  return total;
+}
+
+fn run_dot(g: u32, i0: u32, x0: vec4<f32>, x1: vec4<f32>) -> f32 {
+  let run = dequant_run(g, i0);
+  return run.scale * (dot(x0, run.lo) + dot(x1, run.hi));
+}
+
+// MV_ROWS rows of W a workgroup, so each x value is read once for all of them; invocation t
+// takes runs t, t + 64, ... of each row, so neighbours read neighbouring words. The scale
+// multiplies each run's dot product once. Rows past N repeat the last row and are not written.
+@compute @workgroup_size(MV_THREADS)
+fn matvec(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let row0 = (wid.x + wid.y * nwg.x) * MV_ROWS;
+  if (row0 >= params.n) {
+    return;
+  }
+  let runs = params.k / 8u;
+  let groups_per_row = params.k / params.group;
+  let runs_per_group = params.group / 8u;
+  var first: array<u32, MV_ROWS>;
+  for (var r = 0u; r < MV_ROWS; r++) {
+    first[r] = min(row0 + r, params.n - 1u) * groups_per_row;
+  }
+  // This invocation's run, as group j of the row and run u of the group.
+  var j = lid / runs_per_group;
+  var u = lid % runs_per_group;
+  var acc = vec4<f32>(0.0);
+  for (var r = lid; r < runs; r += MV_THREADS) {
+    let x0 = x[2u * r];
+    let x1 = x[2u * r + 1u];
+    let i0 = u * 8u;
+    acc += vec4<f32>(
+      run_dot(first[0] + j, i0, x0, x1),
+      run_dot(first[1] + j, i0, x0, x1),
+      run_dot(first[2] + j, i0, x0, x1),
+      run_dot(first[3] + j, i0, x0, x1),
+    );
+    j += params.step_groups;
+    u += params.step_runs;
+    if (u >= runs_per_group) {
+      u -= runs_per_group;
+      j += 1u;
+    }
+  }
+  let total = reduce_rows(lid, acc);
+  if (lid < MV_ROWS && row0 + lid < params.n) {
+    y[row0 + lid] = finish(row0 + lid, total[lid]);
+  }
+}
+
+// A 64x64 tile of y a workgroup, K in steps of 8; each of the 256 invocations keeps a 4x4 block
+// of outputs (rows ty + 16i, columns tx + 16j). The two tiles, stored k-major, take 4 KiB
+// (small workgroup memory also keeps pipeline creation quick where the driver initialises it
+// with generated code, as SwiftShader does).
+const TILE = 64u;
+const TILE_K = 8u;
+var<workgroup> xs: array<f32, TILE * TILE_K>;
+var<workgroup> ws: array<f32, TILE * TILE_K>;
+
+fn store4(m: u32, n: u32, v: vec4<f32>) {
+  if (m >= params.m) {
+    return;
+  }
+  for (var j = 0u; j < 4u; j++) {
+    let col = n + 16u * j;
+    if (col < params.n) {
+      y[m * params.n + col] = finish(col, v[j]);
+    }
+  }
+}
+
+@compute @workgroup_size(256)
+fn matmul(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let tiles_n = (params.n + TILE - 1u) / TILE;
+  let tile = wid.x + wid.y * nwg.x;
+  if (tile >= tiles_n * ((params.m + TILE - 1u) / TILE)) {
+    return;
+  }
+  let m0 = (tile / tiles_n) * TILE;
+  let n0 = (tile % tiles_n) * TILE;
+  let tx = lid % 16u;
+  let ty = lid / 16u;
+  let groups_per_row = params.k / params.group;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+
+  for (var k0 = 0u; k0 < params.k; k0 += TILE_K) {
+    // Invocations 0-127 load x (64 rows x 2 vec4), 128-191 dequantize one run of W each.
+    if (lid < 128u) {
+      let r = lid / 2u;
+      let c = (lid % 2u) * 4u;
+      var xv = vec4<f32>(0.0);
+      if (m0 + r < params.m) {
+        xv = x[((m0 + r) * params.k + k0 + c) / 4u];
+      }
+      xs[c * TILE + r] = xv.x;
+      xs[(c + 1u) * TILE + r] = xv.y;
+      xs[(c + 2u) * TILE + r] = xv.z;
+      xs[(c + 3u) * TILE + r] = xv.w;
+    } else if (lid < 192u) {
+      let r = lid - 128u;
+      var lo = vec4<f32>(0.0);
+      var hi = vec4<f32>(0.0);
+      if (n0 + r < params.n) {
+        let j = k0 / params.group;
+        let run = dequant_run((n0 + r) * groups_per_row + j, k0 - j * params.group);
+        lo = run.lo * run.scale;
+        hi = run.hi * run.scale;
+      }
+      for (var e = 0u; e < 4u; e++) {
+        ws[e * TILE + r] = lo[e];
+        ws[(e + 4u) * TILE + r] = hi[e];
+      }
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TILE_K; kk++) {
+      let a = vec4<f32>(xs[kk * TILE + ty], xs[kk * TILE + ty + 16u], xs[kk * TILE + ty + 32u], xs[kk * TILE + ty + 48u]);
+      let b = vec4<f32>(ws[kk * TILE + tx], ws[kk * TILE + tx + 16u], ws[kk * TILE + tx + 32u], ws[kk * TILE + tx + 48u]);
+      acc0 += a.x * b;
+      acc1 += a.y * b;
+      acc2 += a.z * b;
+      acc3 += a.w * b;
+    }
+    workgroupBarrier();
+  }
+
+  store4(m0 + ty, n0 + tx, acc0);
+  store4(m0 + ty + 16u, n0 + tx, acc1);
+  store4(m0 + ty + 32u, n0 + tx, acc2);
+  store4(m0 + ty + 48u, n0 + tx, acc3);
+}

@@ -1,0 +1,226 @@
+/**
+ * Linear layers on the GPU: y[m][rows] = x[m][cols] · Wᵀ (+ bias), with W kept either as f16
+ * (two to a u32) or packed by quantize.wgsl (layout described at the top of that file) and
+ * dequantized inside the product. The engine uploads every matrix as f16, quantizes it on the
+ * GPU, then frees the f16 copy, so at most one 16-bit matrix exists at a time.
+ */
+import actQuantCode from '../../shaders/act_quant.wgsl?raw';
+import matmulCode from '../../shaders/matmul.wgsl?raw';
+import matmulQCode from '../../shaders/matmul_q.wgsl?raw';
+import quantizeCode from '../../shaders/quantize.wgsl?raw';
+import type { GpuContext } from '../gpu/context';
+import { GROUP_MULTIPLE, packedSizes, wordsPerGroup } from '../quant/layout';
+import type { ActivationQuant, WeightQuant } from '../quant/preset';
+import { grid } from './ops/grid';
+
+export class LinearError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LinearError';
+  }
+}
+
+export interface LinearWeight {
+  label: string;
+  /** Output features (N). */
+  rows: number;
+  /** Input features (K). */
+  cols: number;
+  format: 'f16' | 'q';
+  /** 16 for f16. */
+  bits: number;
+  /** Input channels per group as packed (cols for per channel); 0 for f16. */
+  group: number;
+  symmetric: boolean;
+  /** Bytes of all the buffers below. */
+  bytes: number;
+  /** f16 pairs ('f16') or the packed code bitstream ('q'). */
+  data: GPUBuffer;
+  /** f16 scales two to a u32 ('q' only). */
+  scales: GPUBuffer | null;
+  /** u8 zeros four to a u32 ('q', asymmetric only). */
+  zeros: GPUBuffer | null;
+  /** f32 [rows]. */
+  bias: GPUBuffer | null;
+}
+
+const TILE = 64;
+/** Invocations of a matvec workgroup and the rows it computes (MV_THREADS, MV_ROWS in the shaders). */
+const MV_THREADS = 64;
+const MV_ROWS = 4;
+const QUANTIZE_GROUPS_PER_WORKGROUP = 4;
+
+/** A 16-byte buffer bound where a kernel declares a binding this call does not use (no bias, symmetric zeros). */
+const placeholders = new WeakMap<GpuContext, GPUBuffer>();
+
+function placeholder(gpu: GpuContext): GPUBuffer {
+  let buffer = placeholders.get(gpu);
+  if (!buffer) {
+    buffer = gpu.createBuffer('linear: unused binding', 16);
+    placeholders.set(gpu, buffer);
+  }
+  return buffer;
+}
+
+function bytesOf(w: Pick<LinearWeight, 'data' | 'scales' | 'zeros' | 'bias'>): number {
+  return [w.data, w.scales, w.zeros, w.bias].reduce((sum, b) => sum + (b ? b.size : 0), 0);
+}
+
+/** Uploads f16 bits, row-major [rows][cols]; cols must be even (two values a u32). */
+export function createF16Linear(
+  gpu: GpuContext,
+  label: string,
+  f16: Uint16Array,
+  rows: number,
+  cols: number,
+  bias?: Float32Array,
+): LinearWeight {
+  if (cols % 2 !== 0) {
+    throw new LinearError(`${label}: 16-bit weights are packed two to a 32-bit word along a row, so the row width must be even, not ${cols}.`);
+  }
+  if (f16.length !== rows * cols) {
+    throw new LinearError(`${label}: expected ${rows}x${cols} = ${rows * cols} weights, got ${f16.length}.`);
+  }
+  if (bias && bias.length !== rows) throw new LinearError(`${label}: the bias has ${bias.length} values for ${rows} rows.`);
+  const data = gpu.upload(label, f16);
+  const biasBuffer = bias ? gpu.upload(`${label}.bias`, bias) : null;
+  const w = { data, scales: null, zeros: null, bias: biasBuffer };
+  return { label, rows, cols, format: 'f16', bits: 16, group: 0, symmetric: false, bytes: bytesOf(w), ...w };
+}
+
+/**
+ * Quantizes a 16-bit linear layer on the GPU (shaders/quantize.wgsl) into new buffers; the
+ * bias is copied. The source stays valid: the caller destroys it once the queue has run.
+ */
+export function quantizeLinear(gpu: GpuContext, source: LinearWeight, spec: WeightQuant): LinearWeight {
+  const { label, rows, cols } = source;
+  if (source.format !== 'f16') throw new LinearError(`${label}: only 16-bit weights can be quantized; this one is already packed.`);
+  if (spec.bits === 16) throw new LinearError(`${label}: 16-bit weights need no quantization; keep the f16 layer.`);
+  if (spec.method !== 'rtn') throw new LinearError(`${label}: the quantization method "${spec.method}" is not supported.`);
+  const group = spec.group || cols;
+  if (group % GROUP_MULTIPLE !== 0) {
+    throw new LinearError(`${label}: groups must be a multiple of ${GROUP_MULTIPLE} input channels, not ${group}.`);
+  }
+  if (cols % group !== 0) {
+    throw new LinearError(`${label}: a group of ${group} input channels does not divide the row width ${cols}.`);
+  }
+  const shape = { rows, cols, bits: spec.bits, group, symmetric: spec.symmetric };
+  const sizes = packedSizes(shape);
+  const data = gpu.createBuffer(`${label} (${spec.bits}-bit codes)`, sizes.qBytes);
+  const scales = gpu.createBuffer(`${label} (scales)`, sizes.scaleBytes);
+  const zeros = spec.symmetric ? null : gpu.createBuffer(`${label} (zeros)`, sizes.zeroBytes);
+  const bias = source.bias ? gpu.createBuffer(`${label}.bias`, source.bias.size) : null;
+
+  const params = gpu.uniform([sizes.groups, spec.bits, group, spec.symmetric ? 1 : 0], 'uuuu');
+  const encoder = gpu.device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  gpu.dispatch(
+    pass,
+    gpu.pipeline(quantizeCode, 'quantize'),
+    [params, source.data, data, scales, zeros ?? placeholder(gpu)],
+    grid(Math.ceil(sizes.groups / QUANTIZE_GROUPS_PER_WORKGROUP), gpu.device.limits.maxComputeWorkgroupsPerDimension),
+  );
+  pass.end();
+  if (source.bias && bias) encoder.copyBufferToBuffer(source.bias, 0, bias, 0, source.bias.size);
+  gpu.device.queue.submit([encoder.finish()]);
+
+  const w = { data, scales, zeros, bias };
+  return { label, rows, cols, format: 'q', bits: spec.bits, group, symmetric: spec.symmetric, bytes: bytesOf(w), ...w };
+}
+
+export function destroyLinear(gpu: GpuContext, w: LinearWeight): void {
+  for (const buffer of [w.data, w.scales, w.zeros, w.bias]) if (buffer) gpu.destroy(buffer);
+}
+
+/**
+ * The fake-quantized activations live in one scratch buffer per device, reused by every
+ * layer. A buffer that grows is not destroyed at once: work already recorded (in a pass not
+ * yet submitted) may still bind it; releaseLinearScratch frees them all.
+ */
+interface Scratch {
+  current: GPUBuffer | null;
+  retired: GPUBuffer[];
+}
+const scratches = new WeakMap<GpuContext, Scratch>();
+
+function scratchFor(gpu: GpuContext, floats: number): GPUBuffer {
+  let scratch = scratches.get(gpu);
+  if (!scratch) {
+    scratch = { current: null, retired: [] };
+    scratches.set(gpu, scratch);
+  }
+  if (!scratch.current || scratch.current.size < floats * 4) {
+    if (scratch.current) scratch.retired.push(scratch.current);
+    scratch.current = gpu.createBuffer('linear: quantized activations', floats * 4);
+  }
+  return scratch.current;
+}
+
+/** Sizes the activation scratch up front (m tokens of `cols` inputs), so that no layer has to grow it. */
+export function reserveLinearScratch(gpu: GpuContext, m: number, cols: number): void {
+  scratchFor(gpu, m * cols);
+}
+
+/** Frees the activation scratch; call once the submitted work that used it has finished. */
+export function releaseLinearScratch(gpu: GpuContext): void {
+  const scratch = scratches.get(gpu);
+  if (!scratch) return;
+  for (const buffer of [...scratch.retired, ...(scratch.current ? [scratch.current] : [])]) gpu.destroy(buffer);
+  scratches.delete(gpu);
+}
+
+/** out[m][k] = per-token fake quantization of x[m][k] (shaders/act_quant.wgsl). */
+export function encodeActivationQuant(
+  gpu: GpuContext,
+  pass: GPUComputePassEncoder,
+  x: GPUBuffer,
+  out: GPUBuffer,
+  m: number,
+  k: number,
+  act: ActivationQuant,
+): void {
+  const params = gpu.uniform([m, k, act.bits], 'uuu');
+  gpu.dispatch(pass, gpu.pipeline(actQuantCode, 'fake_quantize'), [params, x, out], grid(m, gpu.device.limits.maxComputeWorkgroupsPerDimension));
+}
+
+/**
+ * Records y[m][rows] = x[m][cols] · Wᵀ (+ bias): the matrix-vector kernel for m = 1, the tiled
+ * one otherwise. With `act`, x is first fake-quantized per token into the module's scratch.
+ */
+export function encodeLinear(
+  gpu: GpuContext,
+  pass: GPUComputePassEncoder,
+  w: LinearWeight,
+  x: GPUBuffer,
+  y: GPUBuffer,
+  m: number,
+  act?: ActivationQuant | null,
+): void {
+  if (!Number.isInteger(m) || m < 1) throw new LinearError(`${w.label}: the number of tokens must be a positive integer, not ${m}.`);
+  let input = x;
+  if (act) {
+    input = scratchFor(gpu, m * w.cols);
+    encodeActivationQuant(gpu, pass, x, input, m, w.cols, act);
+  }
+  const bias = w.bias ?? placeholder(gpu);
+  let code: string;
+  let bindings: GPUBuffer[];
+  if (w.format === 'q') {
+    const runsPerGroup = w.group / 8;
+    const format = [w.bits, w.group, w.symmetric ? 1 : 0, wordsPerGroup(w.group, w.bits)];
+    const step = [Math.floor(MV_THREADS / runsPerGroup), MV_THREADS % runsPerGroup];
+    const params = gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0, ...format, ...step], 'uuuuuuuuuu');
+    code = matmulQCode;
+    bindings = [params, input, w.data, w.scales ?? placeholder(gpu), w.zeros ?? placeholder(gpu), bias, y];
+  } else {
+    code = matmulCode;
+    bindings = [gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0], 'uuuu'), input, w.data, bias, y];
+  }
+  const maxPerDim = gpu.device.limits.maxComputeWorkgroupsPerDimension;
+  if (m === 1) {
+    gpu.dispatch(pass, gpu.pipeline(code, 'matvec'), bindings, grid(Math.ceil(w.rows / MV_ROWS), maxPerDim));
+  } else {
+    const tiles = Math.ceil(w.rows / TILE) * Math.ceil(m / TILE);
+    gpu.dispatch(pass, gpu.pipeline(code, 'matmul'), bindings, grid(tiles, maxPerDim));
+  }
+}

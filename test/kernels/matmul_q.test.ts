@@ -1,0 +1,81 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createF16Linear, destroyLinear, encodeLinear, quantizeLinear, type LinearWeight } from '../../src/engine/linear';
+import type { GpuContext } from '../../src/gpu/context';
+import { f32ToF16Bits } from '../../src/quant/f16';
+import { packedSizes } from '../../src/quant/layout';
+import { dequantizePacked } from '../../src/quant/rtn';
+import { freshSeed, randomArray, relativeError, rng, testGpu } from '../helpers/gpu';
+import { referenceLinear } from '../quant/product';
+
+let worst = 0;
+afterAll(() => console.log(`matmul_q.wgsl: largest relative error seen ${worst.toExponential(2)}`));
+
+/** Weights in groups of varied spread and offset, so scales and zeros differ from group to group. */
+function groupedWeights(n: number, k: number, group: number, next: () => number): Uint16Array {
+  const out = new Uint16Array(n * k);
+  for (let g = 0; g < (n * k) / group; g++) {
+    const spread = 0.02 + next();
+    const offset = (next() - 0.5) * spread;
+    for (let i = 0; i < group; i++) out[g * group + i] = f32ToF16Bits(offset + (next() * 2 - 1) * spread);
+  }
+  return out;
+}
+
+/** The weights the GPU holds, read back and dequantized on the CPU from the packed layout. */
+async function dequantized(gpu: GpuContext, w: LinearWeight): Promise<Float32Array> {
+  const shape = { rows: w.rows, cols: w.cols, bits: w.bits, group: w.group, symmetric: w.symmetric };
+  const sizes = packedSizes(shape);
+  const packed = {
+    words: await gpu.readU32(w.data, sizes.qBytes / 4),
+    scales: await gpu.readU32(w.scales!, sizes.scaleBytes / 4),
+    zeros: w.zeros ? await gpu.readU32(w.zeros, sizes.zeroBytes / 4) : null,
+  };
+  return dequantizePacked(packed, shape);
+}
+
+describe('quantized linear (matmul_q.wgsl)', () => {
+  // K a multiple of the group but not of 64; per channel with K = 200 and 328 (3-bit rows end
+  // inside a word); N = 97 off the 64-row tiles and the 4-row matvec blocks. Groups of 40 and
+  // 96 over rows of more than 64 runs make the matvec invocations step across group edges.
+  const shapes: [group: number, k: number, bias: boolean][] = [
+    [32, 224, false],
+    [64, 320, true],
+    [128, 384, false],
+    [0, 200, true],
+    [0, 328, false],
+    [40, 600, false],
+    [96, 768, true],
+  ];
+  for (const bits of [2, 3, 4, 8] as const) {
+    for (const symmetric of [false, true]) {
+      it(`${bits}-bit ${symmetric ? 'symmetric' : 'asymmetric'}: every group size, M = 1, 7, 33, matches the CPU product`, async () => {
+        const gpu = await testGpu();
+        const seed = freshSeed();
+        const next = rng(seed);
+        const n = 97;
+        for (const [group, k, bias] of shapes) {
+          const f16 = groupedWeights(n, k, group || k, next);
+          const b = bias ? randomArray(n, next) : undefined;
+          const source = createF16Linear(gpu, 'w', f16, n, k, b);
+          const w = quantizeLinear(gpu, source, { bits, group, symmetric, method: 'rtn' });
+          destroyLinear(gpu, source);
+          const dense = await dequantized(gpu, w);
+          for (const m of [1, 7, 33]) {
+            const xs = randomArray(m * k, next);
+            const x = gpu.upload('x', xs);
+            const y = gpu.createBuffer('y', m * n * 4);
+            const before = gpu.bytesAllocated;
+            gpu.run((pass) => encodeLinear(gpu, pass, w, x, y, m));
+            expect(gpu.bytesAllocated - before, 'no dequantized copy is made').toBeLessThan(n * k * 2);
+            const error = relativeError(await gpu.readF32(y, m * n), referenceLinear(xs, dense, b ?? null, m, n, k));
+            worst = Math.max(worst, error);
+            expect(error, `seed ${seed}: g${group || 'pc'} K=${k} M=${m}`).toBeLessThan(1e-4);
+            gpu.destroy(x);
+            gpu.destroy(y);
+          }
+          destroyLinear(gpu, w);
+        }
+      });
+    }
+  }
+});
