@@ -44,7 +44,7 @@ test.afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-test('a truncated weights file, a GPT-2 config and a missing tokenizer each get the engine\'s message', async ({ page }) => {
+test('a truncated weights file, a GPT-2 config, a missing tokenizer and a bad Hub id each get the engine\'s message', async ({ page }) => {
   await openLab(page);
   const error = page.getByTestId('model-error');
 
@@ -76,6 +76,21 @@ test('a truncated weights file, a GPT-2 config and a missing tokenizer each get 
   // This time as a folder, the way most people will pick a model.
   await page.getByLabel('Model folder').setInputFiles(noTokenizer.dir);
   await expect(error).toContainText('tokenizer.json');
+
+  // Dropped files take the same way: here a lone GPT-2 config.json, dropped on the drop zone.
+  const dropped = await page.evaluateHandle((json) => {
+    const data = new DataTransfer();
+    data.items.add(new File([json], 'config.json', { type: 'application/json' }));
+    return data;
+  }, await readFile(join(gpt2.dir, 'config.json'), 'utf8'));
+  await page.locator('.dropzone').dispatchEvent('drop', { dataTransfer: dropped });
+  await expect(error).toContainText('gpt2');
+
+  // A Hugging Face id that cannot be one is refused before any download.
+  await page.getByRole('radio', { name: /from Hugging Face/ }).check();
+  await page.getByLabel('Repository id or URL').fill('not a repo id');
+  await page.getByRole('button', { name: 'Load from Hugging Face' }).click();
+  await expect(error).toContainText('is not a Hub model');
 
   // The page stays usable: the built-in model opens again.
   await page.getByRole('radio', { name: /Built-in: quantlab-tiny/ }).check();

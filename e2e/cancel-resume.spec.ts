@@ -1,9 +1,22 @@
 /** Stopping a run, and picking it up again after a reload from the windows already scored. */
 import { expect, test } from '@playwright/test';
-import { choosePresets, openLab, perplexityCell, runButton, setTask, waitForFinish, RUN_MS } from './lab';
+import {
+  choosePresets,
+  cliMetrics,
+  openLab,
+  perplexityCell,
+  perplexityOf,
+  relativeDifference,
+  runButton,
+  setTask,
+  waitForFinish,
+  RUN_MS,
+} from './lab';
 
 test('Cancel stops the run, the page stays usable, and the run resumes after a reload', async ({ page }) => {
   test.setTimeout(2 * RUN_MS + 120_000);
+  // The same three windows, uninterrupted: what the resumed run must come to.
+  const cli = cliMetrics(64, 3);
   await openLab(page);
   await choosePresets(page, ['fp16']);
   await setTask(page, 64, 3);
@@ -34,4 +47,8 @@ test('Cancel stops the run, the page stays usable, and the run resumes after a r
   // Three windows, each scoring positions 32..62: 3 x 31 tokens.
   await expect(page.getByTestId('result-fp16')).toContainText('93 tokens');
   await expect(page.getByTestId('unfinished-run')).toHaveCount(0);
+
+  const reference = await cli;
+  expect(relativeDifference(await perplexityOf(page, 'fp16'), reference.perplexity)).toBeLessThan(1e-4);
+  await expect(page.getByTestId('result-fp16')).toContainText(`${reference.bits_per_byte.toFixed(4)} bits/byte`);
 });

@@ -1,4 +1,5 @@
 /** What the tests do on the page, as a person would: by roles and labels. */
+import { execFile } from 'node:child_process';
 import { expect, type Locator, type Page } from '@playwright/test';
 
 /** Loading the default model and the held-out text, on SwiftShader. */
@@ -38,6 +39,33 @@ export async function perplexityOf(page: Page, preset: string): Promise<number> 
 }
 
 /** Waits for the run to end and says how it ended. */
+/**
+ * The command line's metrics for fp16 on the default model's first `windows`
+ * windows of `nCtx` tokens (Dawn + SwiftShader in Node): the reference the page
+ * must match. Tests start it first, so it runs beside the browser.
+ */
+export function cliMetrics(nCtx: number, windows: number): Promise<{ perplexity: number; bits_per_byte: number }> {
+  const args = ['bin/quantlab.mjs', 'eval', '--model', 'default', '--preset', 'fp16', '--task', 'perplexity'];
+  args.push('--ctx', String(nCtx), '--limit', String(windows), '--json');
+  const run = new Promise<{ perplexity: number; bits_per_byte: number }>((resolve, reject) => {
+    execFile('node', args, { timeout: 400_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      if (error) {
+        reject(new Error(`quantlab eval failed: ${error.message}\n${stderr}`));
+        return;
+      }
+      const lines = stdout.trim().split('\n');
+      resolve(JSON.parse(lines[lines.length - 1]).metrics);
+    });
+  });
+  // Awaited at the end of the test; until then a failure must not count as unhandled.
+  run.catch(() => undefined);
+  return run;
+}
+
+export function relativeDifference(a: number, b: number): number {
+  return Math.abs(a - b) / Math.abs(b);
+}
+
 export async function waitForFinish(page: Page, timeout = RUN_MS): Promise<void> {
   await expect(page.getByTestId('run-status')).toContainText('Finished', { timeout });
 }

@@ -2,25 +2,19 @@
  * A new user's first visit, then what they get to keep: the result after a
  * reload, and a link that shows it to someone else.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { choosePresets, perplexityCell, perplexityOf, runButton, setTask, waitForFinish, MODEL_READY_MS } from './lab';
-
-/** The command line's record for the same windows (Dawn + SwiftShader in Node). */
-function cliPerplexity(): Promise<number> {
-  const args = ['bin/quantlab.mjs', 'eval', '--model', 'default', '--preset', 'fp16', '--task', 'perplexity', '--ctx', '128', '--limit', '2', '--json'];
-  return new Promise((resolve, reject) => {
-    execFile('node', args, { timeout: 400_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      if (error) {
-        reject(new Error(`quantlab eval failed: ${error.message}\n${stderr}`));
-        return;
-      }
-      const lines = stdout.trim().split('\n');
-      resolve(JSON.parse(lines[lines.length - 1]).metrics.perplexity);
-    });
-  });
-}
+import {
+  choosePresets,
+  cliMetrics,
+  perplexityCell,
+  perplexityOf,
+  relativeDifference,
+  runButton,
+  setTask,
+  waitForFinish,
+  MODEL_READY_MS,
+} from './lab';
 
 test.describe.serial('a first visit', () => {
   let context: BrowserContext;
@@ -37,9 +31,8 @@ test.describe.serial('a first visit', () => {
 
   test('fp16 on two windows of 128 tokens gives the command line perplexity', async () => {
     test.setTimeout(420_000);
-    // Started first: it runs alongside the page, which halves the wait on two cores.
-    const cli = cliPerplexity();
-    cli.catch(() => undefined);
+    // `quantlab eval --model default --preset fp16 --task perplexity --ctx 128 --limit 2 --json`
+    const cli = cliMetrics(128, 2);
 
     await page.goto('/');
     await expect(page.getByRole('radio', { name: /Built-in: quantlab-tiny/ })).toBeChecked();
@@ -62,7 +55,7 @@ test.describe.serial('a first visit', () => {
     await expect(page.getByTestId('result-fp16')).toContainText('126 tokens');
 
     const reference = await cli;
-    expect(Math.abs(measured - reference) / reference).toBeLessThan(1e-4);
+    expect(relativeDifference(measured, reference.perplexity)).toBeLessThan(1e-4);
   });
 
   test('the result is still there after a reload, and exports as JSON', async () => {

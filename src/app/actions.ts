@@ -25,8 +25,12 @@ import { EngineClient } from './engineClient';
 import { gpuProblem, isCancelled, modelProblem, runProblem } from './problems';
 import { comparisonKey, useLab } from './store';
 
-/** How long a cancelled run may take to stop by itself before its worker is replaced. */
-const CANCEL_GRACE_MS = 8000;
+/**
+ * How long a cancelled run may take to stop by itself before its worker is
+ * replaced. The engine checks for a cancel between windows, and one window
+ * can take a minute on a slow GPU; a fresh worker reopens the model in seconds.
+ */
+const CANCEL_GRACE_MS = 3000;
 
 const set = useLab.setState;
 const get = useLab.getState;
@@ -253,7 +257,7 @@ export async function removeResult(id: string): Promise<void> {
 }
 
 /** Puts the record's permalink on the clipboard, and on the page for copying by hand where the clipboard is refused. */
-export async function copyLink(record: ResultRecord): Promise<void> {
+export async function copyLink(record: ResultRecord, where: 'results' | 'history'): Promise<void> {
   const url = await permalinkFor(record, location.href);
   let copied = true;
   try {
@@ -261,7 +265,7 @@ export async function copyLink(record: ResultRecord): Promise<void> {
   } catch {
     copied = false;
   }
-  set({ shareLink: { id: record.id, preset: record.preset, url, copied } });
+  set({ shareLink: { where, preset: record.preset, url, copied } });
 }
 
 export function exportHistory(): void {

@@ -28,6 +28,11 @@ export function count(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** `3 windows`, `1 window`. */
+export function counted(n: number, noun: string): string {
+  return `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function parameters(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} billion`;
   if (n >= 1e6) return `${(n / 1e6).toFixed(1)} million`;

@@ -56,7 +56,7 @@ export interface LabState {
   /** The comparison the results table and charts show: records sharing model, text and window settings. */
   viewKey: string | null;
   /** The permalink made last, shown so it can be copied by hand too. */
-  shareLink: { id: string; preset: string; url: string; copied: boolean } | null;
+  shareLink: { where: 'results' | 'history'; preset: string; url: string; copied: boolean } | null;
   notice: string;
 }
 

@@ -5,6 +5,20 @@ import { recordBits } from '../presetInfo';
 const INK = '#1f3a5f';
 const ACCENT = '#c8553d';
 
+/**
+ * A linear axis from a round number below the lowest value to one above the
+ * highest, in steps of 1, 2 or 5 times a power of ten, so the ticks read
+ * 80, 82, ... rather than the data's own extremes.
+ */
+function roundDomain(values: number[]): [number, number] {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const raw = Math.max(hi - lo, hi * 0.02) / 4;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  return [Math.max(0, Math.floor(lo / step - 0.5) * step), Math.ceil(hi / step + 0.5) * step];
+}
+
 export function Charts({ records }: { records: ResultRecord[] }) {
   const points = records
     .map((r) => ({ preset: r.preset, bits: recordBits(r.preset), ppl: r.metrics.perplexity, speed: r.timing.tokens_per_second }))
@@ -34,8 +48,7 @@ export function Charts({ records }: { records: ResultRecord[] }) {
               dataKey="ppl"
               name="Perplexity"
               scale={logScale ? 'log' : 'linear'}
-              // Padded, so that the best and worst points do not sit on the chart's edges.
-              domain={[(min: number) => min * 0.97, (max: number) => max * 1.03]}
+              domain={logScale ? ['auto', 'auto'] : roundDomain(ppls)}
               width={64}
               tickFormatter={(v: number) => String(Number(v.toPrecision(3)))}
               label={{ value: logScale ? 'perplexity (log scale)' : 'perplexity', angle: -90, position: 'insideLeft', offset: 4, dy: 50 }}

@@ -2,6 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { copyLink, exportHistory, removeResult } from '../actions';
 import { clock, count, perplexity, tokensPerSecond } from '../format';
 import { comparisonKey, useLab } from '../store';
+import { ShareLinkBox } from './ShareLinkBox';
 
 export function HistoryPanel() {
   const { history, loaded, viewKey } = useLab(useShallow((s) => ({ history: s.history, loaded: s.historyLoaded, viewKey: s.viewKey })));
@@ -17,6 +18,7 @@ export function HistoryPanel() {
           Export history as JSON
         </button>
       </div>
+      <ShareLinkBox where="history" />
       {!loaded ? (
         <p className="hint">Reading the history…</p>
       ) : history.length === 0 ? (
@@ -65,7 +67,7 @@ export function HistoryPanel() {
                       <button type="button" disabled={key === viewKey} onClick={() => useLab.setState({ viewKey: key })}>
                         Show<span className="sr-only"> the comparison of {r.preset}</span>
                       </button>
-                      <button type="button" onClick={() => void copyLink(r)}>
+                      <button type="button" onClick={() => void copyLink(r, 'history')}>
                         Copy link<span className="sr-only"> to {r.preset} of {clock(r.createdAt)}</span>
                       </button>
                       <button type="button" onClick={() => void removeResult(r.id)}>

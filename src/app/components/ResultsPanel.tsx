@@ -1,7 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { ResultRecord } from '../../results/record';
 import { copyLink } from '../actions';
-import { count } from '../format';
+import { count, counted } from '../format';
 import { recordBits } from '../presetInfo';
 import { comparisonKey, useLab } from '../store';
 import { Charts } from './Charts';
@@ -28,19 +28,18 @@ export function ResultsPanel() {
       ) : (
         <>
           <p className="hint">
-            {records[0].model.name} on {records[0].dataset}: {count(records[0].config.windows)} window
-            {records[0].config.windows === 1 ? '' : 's'} of {count(records[0].config.n_ctx)} tokens. The newest result of each preset is
-            shown; History below lists them all.
+            {records[0].model.name} on {records[0].dataset}: {counted(records[0].config.windows, 'window')} of{' '}
+            {count(records[0].config.n_ctx)} tokens. The newest result of each preset is shown; History below lists them all.
           </p>
           <ResultsTable
             records={records}
             actions={(r) => (
-              <button type="button" onClick={() => void copyLink(r)}>
+              <button type="button" onClick={() => void copyLink(r, 'results')}>
                 Copy link<span className="sr-only"> to the {r.preset} result</span>
               </button>
             )}
           />
-          <ShareLinkBox />
+          <ShareLinkBox where="results" />
           <Charts records={records} />
         </>
       )}

@@ -1,9 +1,9 @@
 import { useLab } from '../store';
 
-/** The permalink made last, selectable, with whether it reached the clipboard. */
-export function ShareLinkBox() {
+/** The permalink made last, selectable, with whether it reached the clipboard; shown beside the button that made it. */
+export function ShareLinkBox({ where }: { where: 'results' | 'history' }) {
   const link = useLab((s) => s.shareLink);
-  if (!link) return null;
+  if (!link || link.where !== where) return null;
   return (
     <div className="share">
       <label>

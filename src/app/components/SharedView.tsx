@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { DamagedLinkError, decodeRecord } from '../../results/permalink';
 import type { ResultRecord } from '../../results/record';
-import { clock, count, megabytes, parameters } from '../format';
+import { clock, count, counted, megabytes, parameters } from '../format';
 import { ResultsTable } from './ResultsTable';
 
 type Decoded = { status: 'reading' } | { status: 'ok'; record: ResultRecord } | { status: 'damaged'; reason: string };
@@ -60,7 +60,7 @@ function SharedRecord({ record: r }: { record: ResultRecord }) {
         </dd>
         <dt>Text</dt>
         <dd>
-          {r.dataset}: {count(r.config.windows)} windows of {count(r.config.n_ctx)} tokens
+          {r.dataset}: {counted(r.config.windows, 'window')} of {count(r.config.n_ctx)} tokens
         </dd>
         <dt>GPU memory</dt>
         <dd>

@@ -1,7 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { firstScored } from '../../eval/perplexity';
 import { cancel, readTaskFields, runSelected } from '../actions';
-import { count, duration, perplexity, tokensPerSecond } from '../format';
+import { count, counted, duration, perplexity, tokensPerSecond } from '../format';
 import { useLab, type LabState } from '../store';
 import { ProblemNotice } from './ProblemNotice';
 
@@ -105,7 +105,7 @@ function windowsText(nCtx: number, limit: number | null, tokens: number | undefi
   const available = Math.floor(tokens / nCtx);
   const used = limit === null ? available : Math.min(limit, available);
   const capped = limit !== null && limit > available ? ` (only ${count(available)} fit in the text)` : '';
-  return `${count(used)} window${used === 1 ? '' : 's'} of ${count(nCtx)} tokens${capped}: ${count(used * scored)} tokens scored per preset.`;
+  return `${counted(used, 'window')} of ${count(nCtx)} tokens${capped}: ${count(used * scored)} tokens scored per preset.`;
 }
 
 function RunProgress() {
@@ -135,7 +135,7 @@ function RunProgress() {
               (score.secondsLeft !== null && score.windowsDone < score.windowsTotal ? `, about ${duration(score.secondsLeft)} left` : '') +
               `, perplexity so far ${perplexity(score.perplexity)}`
             : e?.stage === 'tokenize'
-              ? ': tokenizing the text'
+              ? ': tokenizing the text, then the first window'
               : ''}
         </span>
         <progress aria-label="Scoring windows" max={score?.windowsTotal ?? 1} value={score?.windowsDone ?? 0} />
