@@ -11,5 +11,7 @@ export default defineConfig({
     emptyOutDir: true,
     rollupOptions: { output: { entryFileNames: 'quantlab.mjs' } },
   },
-  ssr: { external: ['webgpu', '@huggingface/tokenizers', 'commander', 'cli-progress', 'zod'] },
+  // Everything but Dawn's native addon goes into the bundle, so the CLI runs on a GPU server
+  // from dist/ and node_modules/webgpu alone.
+  ssr: { noExternal: true, external: ['webgpu'] },
 });
