@@ -26,7 +26,7 @@ export type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: n
 export class GpuContext {
   readonly device: GPUDevice;
   readonly info: GpuInfo;
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly pipelines = new Map<string, Map<string, GPUComputePipeline>>();
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly owned = new Map<GPUBuffer, string>();
   private readonly uniforms = new Map<string, GPUBuffer>();
@@ -129,9 +129,19 @@ export class GpuContext {
     return buffer;
   }
 
+  /**
+   * The compute pipeline of an entry point, compiled once. Shader sources are module constants,
+   * so the outer map's string keys hash once; a decode step looks up over a hundred pipelines.
+   */
   pipeline(code: string, entryPoint: string, constants: Record<string, number> = {}): GPUComputePipeline {
-    const key = `${entryPoint}|${JSON.stringify(constants)}|${code.length}|${hash(code)}`;
-    let pipeline = this.pipelines.get(key);
+    let byEntry = this.pipelines.get(code);
+    if (!byEntry) {
+      byEntry = new Map();
+      this.pipelines.set(code, byEntry);
+    }
+    let key = entryPoint;
+    for (const name in constants) key += `|${name}=${constants[name]}`;
+    let pipeline = byEntry.get(key);
     if (!pipeline) {
       let module = this.modules.get(code);
       if (!module) {
@@ -142,7 +152,7 @@ export class GpuContext {
         layout: 'auto',
         compute: { module, entryPoint, constants },
       });
-      this.pipelines.set(key, pipeline);
+      byEntry.set(key, pipeline);
     }
     return pipeline;
   }
@@ -263,10 +273,4 @@ function padTo4(data: ArrayBufferView): Uint8Array {
   const out = new Uint8Array(Math.ceil(data.byteLength / 4) * 4);
   out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   return out;
-}
-
-function hash(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
 }
