@@ -27,11 +27,12 @@ test('Cancel stops the run, the page stays usable, and the run resumes after a r
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByTestId('run-status')).toContainText('Cancelled', { timeout: 30_000 });
   await expect(page.getByTestId('run-progress')).toHaveCount(0);
-  await expect(runButton(page)).toBeEnabled();
   await expect(page.getByRole('button', { name: 'Cancel' })).toBeDisabled();
   await expect(perplexityCell(page, 'fp16')).toHaveCount(0);
 
-  // The page is still usable: the form answers and nothing is stuck.
+  // The page is still usable: the engine (replaced if it did not stop in time) has the model open, and the form answers.
+  await expect(page.getByTestId('model-status')).toContainText('quantlab-tiny is ready', { timeout: RUN_MS });
+  await expect(runButton(page)).toBeEnabled();
   await setTask(page, 64, 2);
   await expect(page.locator('#task-help')).toContainText('2 windows of 64 tokens');
 

@@ -40,7 +40,8 @@ export function modelProblem(error: unknown): Problem {
 /** A failure during a run. */
 export function runProblem(error: unknown): Problem {
   const { name, message } = parts(error);
-  if (/out of memory/i.test(message)) {
+  // The engine refuses a buffer larger than the GPU can bind before the driver runs out: the same remedy.
+  if (/out of memory|binds at most/i.test(message)) {
     return { title: 'The GPU ran out of memory', message, advice: OUT_OF_MEMORY_ADVICE };
   }
   if (/device was lost|device lost/i.test(message)) {

@@ -7,16 +7,19 @@ const ACCENT = '#c8553d';
 
 /**
  * A linear axis from a round number below the lowest value to one above the
- * highest, in steps of 1, 2 or 5 times a power of ten, so the ticks read
- * 80, 82, ... rather than the data's own extremes.
+ * highest, ticked in steps of 1, 2 or 5 times a power of ten, so the ticks
+ * read 80, 82, ... rather than the data's own extremes.
  */
-function roundDomain(values: number[]): [number, number] {
+function roundTicks(values: number[]): number[] {
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   const raw = Math.max(hi - lo, hi * 0.02) / 4;
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
-  return [Math.max(0, Math.floor(lo / step - 0.5) * step), Math.ceil(hi / step + 0.5) * step];
+  const first = Math.max(0, Math.floor(lo / step - 0.5));
+  const last = Math.ceil(hi / step + 0.5);
+  // Multiplying whole numbers of steps keeps 0.1-sized steps free of accumulated float error.
+  return Array.from({ length: last - first + 1 }, (_, i) => Number(((first + i) * step).toPrecision(12)));
 }
 
 export function Charts({ records }: { records: ResultRecord[] }) {
@@ -27,6 +30,7 @@ export function Charts({ records }: { records: ResultRecord[] }) {
   const ppls = points.map((p) => p.ppl);
   // A 2-bit preset can be a hundred times worse than 16-bit: a log axis keeps the good presets apart.
   const logScale = Math.max(...ppls) / Math.min(...ppls) > 20;
+  const ticks = roundTicks(ppls);
   return (
     <div className="charts">
       <figure aria-label="Perplexity against effective bits per weight">
@@ -48,7 +52,8 @@ export function Charts({ records }: { records: ResultRecord[] }) {
               dataKey="ppl"
               name="Perplexity"
               scale={logScale ? 'log' : 'linear'}
-              domain={logScale ? ['auto', 'auto'] : roundDomain(ppls)}
+              domain={logScale ? ['auto', 'auto'] : [ticks[0], ticks[ticks.length - 1]]}
+              ticks={logScale ? undefined : ticks}
               width={64}
               tickFormatter={(v: number) => String(Number(v.toPrecision(3)))}
               label={{ value: logScale ? 'perplexity (log scale)' : 'perplexity', angle: -90, position: 'insideLeft', offset: 4, dy: 50 }}

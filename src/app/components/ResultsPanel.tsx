@@ -19,7 +19,9 @@ function comparison(history: ResultRecord[], key: string | null): ResultRecord[]
 
 export function ResultsPanel() {
   const { history, viewKey } = useLab(useShallow((s) => ({ history: s.history, viewKey: s.viewKey })));
-  const records = comparison(history, viewKey);
+  // After the viewed comparison's last record is deleted, the newest one is shown instead.
+  const shown = history.some((r) => comparisonKey(r) === viewKey) ? viewKey : history[0] ? comparisonKey(history[0]) : null;
+  const records = comparison(history, shown);
   return (
     <section className="panel" aria-labelledby="results-heading">
       <h2 id="results-heading">Results</h2>
