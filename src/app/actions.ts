@@ -208,8 +208,8 @@ async function runOne(preset: string, nCtx: number, limit: number | null, resume
       source: sourceRef(openSource),
       limit,
       windowsTotal: event.progress.windowsTotal,
-      window_nll: event.window_nll,
-      bytes_scored: event.bytes_scored,
+      window_nll: event.progress.window_nll,
+      bytes_scored: event.progress.bytes_scored,
       updatedAt: new Date().toISOString(),
     };
     writes = writes.then(() => saveProgress(progress)).catch(() => undefined);

@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import { runPerplexity } from '../eval/run';
-import { CancelledError, firstScored, perplexityWindows } from '../eval/perplexity';
+import { CancelledError } from '../eval/perplexity';
 import { acquireBrowserGpu } from '../gpu/browser';
 import type { GpuContext } from '../gpu/context';
 import { filesFromBlobs, type ModelFiles } from '../model/files';
@@ -58,18 +58,6 @@ async function heldOutText(files: ModelFiles, name: string): Promise<{ text: str
   return { text: await fetchText(`${DEFAULT_MODEL_URL}heldout.txt`), dataset: 'quantlab-tiny held-out text' };
 }
 
-/**
- * Per window, the UTF-8 bytes of the tokens it scores, cut exactly as
- * evaluatePerplexity cuts them: with the window NLLs, this is what a resumed
- * run needs, and the engine's progress events do not carry it.
- */
-function scoredBytesPerWindow(open: OpenModel, nCtx: number, limit: number | null): number[] {
-  const windows = perplexityWindows(open.tokens, { nCtx, limit: limit ?? undefined });
-  const first = firstScored(nCtx);
-  const encoder = new TextEncoder();
-  return windows.map((w) => encoder.encode(open.model.tokenizer.decode(w.slice(first + 1, nCtx))).length);
-}
-
 const api: EngineApi = {
   async connect() {
     return (await device()).info.description;
@@ -103,9 +91,6 @@ const api: EngineApi = {
     running = controller;
     try {
       const ctx = await device();
-      const bytes = scoredBytesPerWindow(open, request.nCtx, request.limit);
-      const perWindow = request.nCtx - 1 - firstScored(request.nCtx);
-      const windowNll = [...(request.resume?.window_nll ?? [])];
       return await runPerplexity(
         ctx,
         open.model,
@@ -113,22 +98,7 @@ const api: EngineApi = {
         {
           signal: controller.signal,
           resume: request.resume,
-          onStage: (s) => {
-            if (s.stage !== 'score') {
-              onEvent(s);
-              return;
-            }
-            // The progress reports the running perplexity; the newest window's NLL is
-            // the growth of the total NLL it implies (exact to ~1e-13 nats).
-            const done = s.progress.windowsDone;
-            const total = Math.log(s.progress.perplexity) * done * perWindow;
-            windowNll.push(total - windowNll.reduce((a, b) => a + b, 0));
-            onEvent({
-              ...s,
-              window_nll: windowNll.slice(0, done),
-              bytes_scored: bytes.slice(0, done).reduce((a, b) => a + b, 0),
-            });
-          },
+          onStage: onEvent,
         },
       );
     } catch (e) {

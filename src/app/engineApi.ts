@@ -41,12 +41,9 @@ export interface RunRequest {
 
 /**
  * A stage of runPerplexity. Score events carry the state a resumed run needs
- * (the NLL of each window so far and the bytes those windows cover), so the
- * page can store it after every window.
+ * (progress.window_nll and progress.bytes_scored), so the page stores it after every window.
  */
-export type RunEvent =
-  | Exclude<RunStage, { stage: 'score' }>
-  | (Extract<RunStage, { stage: 'score' }> & { window_nll: number[]; bytes_scored: number });
+export type RunEvent = RunStage;
 
 export interface EngineApi {
   /** Acquires the GPU; rejects with a GpuError that says what is missing. Returns the adapter's description. */

@@ -19,6 +19,9 @@ export interface PerplexityProgress {
   secondsLeft: number | null;
   /** Perplexity of the windows done so far. */
   perplexity: number;
+  /** What a later run needs to resume from here (RunHooks.resume). */
+  window_nll: number[];
+  bytes_scored: number;
 }
 
 export interface PerplexityMetrics {
@@ -118,6 +121,8 @@ export async function evaluatePerplexity(
       tokensPerSecond: (ranHere * (nCtx - 1)) / elapsed,
       secondsLeft: ((windows.length - done) * elapsed) / ranHere,
       perplexity: Math.exp(windowNll.reduce((a, b) => a + b, 0) / (done * perWindow)),
+      window_nll: windowNll.slice(),
+      bytes_scored: bytes,
     });
   }
   const total = windowNll.reduce((a, b) => a + b, 0);
