@@ -7,6 +7,7 @@ import { runSpeedBenchmark } from '../eval/speed';
 import { loadModel } from '../model/load';
 import { openModelSource, DEFAULT_MODEL_DIR } from './source';
 import { ProgressLine } from './progress';
+import { parsePreset, validatePresetForModel } from '../quant/presets';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -54,8 +55,10 @@ program
   .option('--json', 'print one JSON result record a line to stdout')
   .action(async (opts) => {
     if (opts.task !== 'perplexity') throw new InvalidArgumentError(`unknown task "${opts.task}": the task QuantLab runs is perplexity`);
+    const presets = (opts.preset as string[]).map(parsePreset);
     const source = await openModelSource(opts.model, (text) => process.stderr.write(`${text}\n`));
     const model = await loadModel(source.files);
+    for (const preset of presets) validatePresetForModel(preset, model.config);
     const text = opts.data ? await readFile(opts.data, 'utf8') : await source.heldOutText();
     const dataset = opts.data ?? `${model.name} held-out text`;
     await withGpu(async (gpu) => {
@@ -92,8 +95,10 @@ program
   .option('--repeat <n>', 'timed repetitions (the best is kept)', positiveInt, 3)
   .option('--json', 'print one JSON record a line to stdout')
   .action(async (opts) => {
+    const presets = (opts.preset as string[]).map(parsePreset);
     const source = await openModelSource(opts.model, (text) => process.stderr.write(`${text}\n`));
     const model = await loadModel(source.files);
+    for (const preset of presets) validatePresetForModel(preset, model.config);
     const text = await source.heldOutText();
     await withGpu(async (gpu) => {
       for (const preset of opts.preset as string[]) {

@@ -71,5 +71,5 @@ describe('quantlab-tiny on WebGPU against PyTorch (transformers, float32)', () =
       console.log(`max relative logit error against PyTorch with a ${plainKvBits}-bit KV cache: ${worst.toExponential(2)}`);
     }
     destroyModel(gpu, gpuModel);
-  });
+  }, 900_000);
 });
