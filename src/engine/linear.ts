@@ -197,6 +197,9 @@ export function encodeLinear(
   act?: ActivationQuant | null,
 ): void {
   if (!Number.isInteger(m) || m < 1) throw new LinearError(`${w.label}: the number of tokens must be a positive integer, not ${m}.`);
+  // An undersized binding would not fail on the GPU: reads past its end return zeros.
+  if (x.size < m * w.cols * 4) throw new LinearError(`${w.label}: the input holds ${x.size} bytes, fewer than ${m} x ${w.cols} floats.`);
+  if (y.size < m * w.rows * 4) throw new LinearError(`${w.label}: the output holds ${y.size} bytes, fewer than ${m} x ${w.rows} floats.`);
   let input = x;
   if (act) {
     input = scratchFor(gpu, m * w.cols);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createF16Linear, destroyLinear, quantizeLinear } from '../../src/engine/linear';
+import { createF16Linear, destroyLinear, encodeLinear, quantizeLinear } from '../../src/engine/linear';
 import { f16BitsToF32 } from '../../src/quant/f16';
 import { packedSizes } from '../../src/quant/layout';
 import { packQuantized, quantizeRtn } from '../../src/quant/rtn';
@@ -62,6 +62,9 @@ describe('GPU quantization (quantize.wgsl)', () => {
     expect(() => quantizeLinear(gpu, wide, { bits: 4, group: 16, symmetric: false, method: 'rtn' })).toThrow(/does not divide the row width 24/);
     expect(() => quantizeLinear(gpu, wide, { bits: 4, group: 12, symmetric: false, method: 'rtn' })).toThrow(/multiple of 8/);
     expect(() => createF16Linear(gpu, 'odd', new Uint16Array(3), 1, 3)).toThrow(/must be even, not 3/);
+    const small = gpu.createBuffer('small', 16);
+    expect(() => gpu.run((pass) => encodeLinear(gpu, pass, q, small, small, 1))).toThrow(/input holds 16 bytes, fewer than 1 x 16 floats/);
+    gpu.destroy(small);
     destroyLinear(gpu, q);
     destroyLinear(gpu, wide);
   });
