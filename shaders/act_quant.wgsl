@@ -4,6 +4,8 @@
 //   scale = max(max - min, 1e-5) / (2^bits - 1)    (kept in f32: it is never stored)
 //   zero = clamp(-round(min / scale), 0, 2^bits - 1)
 //   out = (clamp(round(x / scale) + zero, 0, 2^bits - 1) - zero) * scale
+// quantize_codes keeps the codes, with each row's scale and zero, for matmul_q.wgsl's
+// integer-dot matvec instead.
 // round is WGSL's, halves to even as torch.round. GPU division is not always correctly
 // rounded, so a value within an ulp or so of a rounding tie may land on the other side of it
 // than in the CPU reference (src/quant/rtn.ts); everywhere else the results agree.
@@ -21,11 +23,46 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
+// quantize_codes's view of the output: row r's codes four to a u32 along K at words
+// r * K/4 .. r * K/4 + K/4 - 1, then, after all M rows, row r's scale and zero point as f32
+// bits at words M * K/4 + 2r and M * K/4 + 2r + 1 (K a multiple of 4).
+@group(0) @binding(2) var<storage, read_write> codes: array<u32>;
 
 var<workgroup> row_min: array<f32, THREADS>;
 var<workgroup> row_max: array<f32, THREADS>;
 var<workgroup> row_scale: f32;
 var<workgroup> row_zero: f32;
+
+// Finds the row's scale and zero point into row_scale and row_zero; every invocation calls it.
+fn row_quantization(base: u32, lid: u32) {
+  var lo = x[base];
+  var hi = lo;
+  for (var i = lid; i < params.k; i += THREADS) {
+    lo = min(lo, x[base + i]);
+    hi = max(hi, x[base + i]);
+  }
+  row_min[lid] = lo;
+  row_max[lid] = hi;
+  // Few barriers: on some drivers (SwiftShader) each costs far more than the reads it saves.
+  workgroupBarrier();
+  if (lid == 0u) {
+    var mn = row_min[0];
+    var mx = row_max[0];
+    for (var i = 1u; i < THREADS; i++) {
+      mn = min(mn, row_min[i]);
+      mx = max(mx, row_max[i]);
+    }
+    let qmax = f32((1u << params.bits) - 1u);
+    let scale = max(mx - mn, bitcast<f32>(SCALE_FLOOR_BITS)) / qmax;
+    row_scale = scale;
+    row_zero = clamp(-round(mn / scale), 0.0, qmax);
+  }
+  workgroupBarrier();
+}
+
+fn code_of(v: f32) -> f32 {
+  return clamp(round(v / row_scale) + row_zero, 0.0, f32((1u << params.bits) - 1u));
+}
 
 // One workgroup a row (token).
 @compute @workgroup_size(THREADS)
@@ -39,33 +76,33 @@ fn fake_quantize(
     return;
   }
   let base = row * params.k;
-  var lo = x[base];
-  var hi = lo;
+  row_quantization(base, lid);
   for (var i = lid; i < params.k; i += THREADS) {
-    lo = min(lo, x[base + i]);
-    hi = max(hi, x[base + i]);
+    out[base + i] = (code_of(x[base + i]) - row_zero) * row_scale;
   }
-  row_min[lid] = lo;
-  row_max[lid] = hi;
-  // Few barriers: on some drivers (SwiftShader) each costs far more than the reads it saves.
-  workgroupBarrier();
-  let qmax = f32((1u << params.bits) - 1u);
+}
+
+// The same quantization, kept as 8-bit codes for the integer dot products of matmul_q.wgsl.
+@compute @workgroup_size(THREADS)
+fn quantize_codes(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let row = wid.x + wid.y * nwg.x;
+  if (row >= params.m) {
+    return;
+  }
+  let base = row * params.k;
+  row_quantization(base, lid);
+  let words = params.k / 4u;
+  for (var i = lid; i < words; i += THREADS) {
+    let at = base + 4u * i;
+    let c = vec4<u32>(vec4<f32>(code_of(x[at]), code_of(x[at + 1u]), code_of(x[at + 2u]), code_of(x[at + 3u])));
+    codes[row * words + i] = c.x | (c.y << 8u) | (c.z << 16u) | (c.w << 24u);
+  }
   if (lid == 0u) {
-    var mn = row_min[0];
-    var mx = row_max[0];
-    for (var i = 1u; i < THREADS; i++) {
-      mn = min(mn, row_min[i]);
-      mx = max(mx, row_max[i]);
-    }
-    let scale = max(mx - mn, bitcast<f32>(SCALE_FLOOR_BITS)) / qmax;
-    row_scale = scale;
-    row_zero = clamp(-round(mn / scale), 0.0, qmax);
-  }
-  workgroupBarrier();
-  let scale = row_scale;
-  let zero = row_zero;
-  for (var i = lid; i < params.k; i += THREADS) {
-    let q = clamp(round(x[base + i] / scale) + zero, 0.0, qmax);
-    out[base + i] = (q - zero) * scale;
+    codes[params.m * words + 2u * row] = bitcast<u32>(row_scale);
+    codes[params.m * words + 2u * row + 1u] = bitcast<u32>(row_zero);
   }
 }

@@ -5,6 +5,10 @@
 // multiples of 8, so the runs of 8 consecutive codes both kernels read never cross a group.
 // The format (bits, group, symmetry) comes as uniforms: its branches are uniform, so they
 // cost next to nothing, and one pipeline of each kernel serves every format.
+// src/engine/linear.ts puts one line before this file: the definition of
+// dot4u8(a, b), the sum of the products of the four byte pairs of a and b, as either the
+// dot4U8Packed builtin (where the WGSL language feature packed_4x8_integer_dot_product exists)
+// or dot4u8_portable below.
 
 struct Params {
   m: u32,
@@ -23,6 +27,9 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+// matvec_dot4's view of the input: 8-bit activation codes and the row's scale and zero, as
+// act_quant.wgsl's quantize_codes writes them.
+@group(0) @binding(1) var<storage, read> xq: array<u32>;
 @group(0) @binding(2) var<storage, read> qweight: array<u32>;
 @group(0) @binding(3) var<storage, read> scales: array<u32>;
 @group(0) @binding(4) var<storage, read> zeros: array<u32>;
@@ -162,6 +169,104 @@ fn matvec(
   let total = reduce_rows(lid, acc);
   if (lid < MV_ROWS && row0 + lid < params.n) {
     y[row0 + lid] = finish(row0 + lid, total[lid]);
+  }
+}
+
+fn dot4u8_portable(a: u32, b: u32) -> u32 {
+  let p = (vec4<u32>(a) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(0xffu);
+  let q = (vec4<u32>(b) >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(0xffu);
+  return p.x * q.x + p.y * q.y + p.z * q.z + p.w * q.w;
+}
+
+const ONES = 0x01010101u;
+
+// The activation codes of one run: as stored (x0..x3, x4..x7) and, for 4-bit weights, whose
+// nibbles unpack to the bytes of codes 0, 2, 4, 6 and 1, 3, 5, 7, in that order too.
+struct XRun {
+  lo: u32,
+  hi: u32,
+  even: u32,
+  odd: u32,
+  sum: i32,
+}
+
+fn x_run(r: u32) -> XRun {
+  let lo = xq[2u * r];
+  let hi = xq[2u * r + 1u];
+  let even = (lo & 0xffu) | ((lo >> 8u) & 0xff00u) | ((hi << 16u) & 0xff0000u) | ((hi << 8u) & 0xff000000u);
+  let odd = ((lo >> 8u) & 0xffu) | ((lo >> 16u) & 0xff00u) | ((hi << 8u) & 0xff0000u) | (hi & 0xff000000u);
+  return XRun(lo, hi, even, odd, i32(dot4u8(lo, ONES) + dot4u8(hi, ONES)));
+}
+
+// scale_w * sum over the run of (qx - zx) * (qw - zw), with the integer part exact:
+// sum qx qw - zw sum qx - zx sum qw + 8 zx zw.
+fn run_dot_int(g: u32, i0: u32, xr: XRun, zx: i32) -> f32 {
+  var dot: u32;
+  var wsum: u32;
+  if (params.bits == 8u) {
+    let at = g * params.words_per_group + i0 / 4u;
+    let w0 = qweight[at];
+    let w1 = qweight[at + 1u];
+    dot = dot4u8(w0, xr.lo) + dot4u8(w1, xr.hi);
+    wsum = dot4u8(w0, ONES) + dot4u8(w1, ONES);
+  } else {
+    let w = qweight[g * params.words_per_group + i0 / 8u];
+    let even = w & 0x0f0f0f0fu;
+    let odd = (w >> 4u) & 0x0f0f0f0fu;
+    dot = dot4u8(even, xr.even) + dot4u8(odd, xr.odd);
+    wsum = dot4u8(even, ONES) + dot4u8(odd, ONES);
+  }
+  var zw = i32(1u << (params.bits - 1u));
+  if (params.symmetric == 0u) {
+    zw = i32((zeros[g >> 2u] >> ((g & 3u) * 8u)) & 0xffu);
+  }
+  let scale = f16_value((scales[g >> 1u] >> ((g & 1u) * 16u)) & 0xffffu);
+  return scale * f32(i32(dot) - zw * xr.sum - zx * i32(wsum) + 8 * zx * zw);
+}
+
+// matvec for 8-bit (or 4-bit) activation codes and 8- or 4-bit weights: four byte products a
+// step, in integers, then one scale of the weights' group a run and the activations' at the end.
+@compute @workgroup_size(MV_THREADS)
+fn matvec_dot4(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let row0 = (wid.x + wid.y * nwg.x) * MV_ROWS;
+  if (row0 >= params.n) {
+    return;
+  }
+  let runs = params.k / 8u;
+  let groups_per_row = params.k / params.group;
+  let runs_per_group = params.group / 8u;
+  var first: array<u32, MV_ROWS>;
+  for (var r = 0u; r < MV_ROWS; r++) {
+    first[r] = min(row0 + r, params.n - 1u) * groups_per_row;
+  }
+  let x_scale = bitcast<f32>(xq[params.k / 4u]);
+  let x_zero = i32(bitcast<f32>(xq[params.k / 4u + 1u]));
+  var j = lid / runs_per_group;
+  var u = lid % runs_per_group;
+  var acc = vec4<f32>(0.0);
+  for (var r = lid; r < runs; r += MV_THREADS) {
+    let xr = x_run(r);
+    let i0 = u * 8u;
+    acc += vec4<f32>(
+      run_dot_int(first[0] + j, i0, xr, x_zero),
+      run_dot_int(first[1] + j, i0, xr, x_zero),
+      run_dot_int(first[2] + j, i0, xr, x_zero),
+      run_dot_int(first[3] + j, i0, xr, x_zero),
+    );
+    j += params.step_groups;
+    u += params.step_runs;
+    if (u >= runs_per_group) {
+      u -= runs_per_group;
+      j += 1u;
+    }
+  }
+  let total = reduce_rows(lid, acc);
+  if (lid < MV_ROWS && row0 + lid < params.n) {
+    y[row0 + lid] = finish(row0 + lid, x_scale * total[lid]);
   }
 }
 

@@ -50,6 +50,40 @@ const MV_THREADS = 64;
 const MV_ROWS = 4;
 const QUANTIZE_GROUPS_PER_WORKGROUP = 4;
 
+/**
+ * How 8-bit (or 4-bit) activations meet 8- or 4-bit weights in decode (M = 1): 'native' quantizes x
+ * to codes and multiplies with the dot4U8Packed builtin; 'portable' runs that same integer path
+ * with a dot product written out in WGSL; 'off' fake-quantizes x and uses the f32 kernels,
+ * as every other case does.
+ */
+export type IntegerDot = 'native' | 'portable' | 'off';
+
+const integerDotModes = new WeakMap<GpuContext, IntegerDot>();
+
+function hasNativeDot4(gpu: GpuContext): boolean {
+  // Both hosts build the context with their GPU object (navigator.gpu or Dawn's) first in keepAlive.
+  const host = gpu.keepAlive[0] as { wgslLanguageFeatures?: ReadonlySet<string> } | undefined;
+  return host?.wgslLanguageFeatures?.has('packed_4x8_integer_dot_product') ?? false;
+}
+
+/** The integer path in use: 'native' where the WGSL language feature exists, else 'off', unless set. */
+export function integerDot(gpu: GpuContext): IntegerDot {
+  return integerDotModes.get(gpu) ?? (hasNativeDot4(gpu) ? 'native' : 'off');
+}
+
+export function setIntegerDot(gpu: GpuContext, mode: IntegerDot): void {
+  if (mode === 'native' && !hasNativeDot4(gpu)) {
+    throw new LinearError("this GPU's WGSL has no packed_4x8_integer_dot_product: use 'portable' or 'off'.");
+  }
+  integerDotModes.set(gpu, mode);
+}
+
+/** matmul_q.wgsl with the line that defines its dot4u8 (see the top of that file). */
+function matmulQModule(gpu: GpuContext): string {
+  const body = integerDot(gpu) === 'native' ? 'dot4U8Packed(a, b)' : 'dot4u8_portable(a, b)';
+  return `fn dot4u8(a: u32, b: u32) -> u32 { return ${body}; }\n${matmulQCode}`;
+}
+
 /** A 16-byte buffer bound where a kernel declares a binding this call does not use (no bias, symmetric zeros). */
 const placeholders = new WeakMap<GpuContext, GPUBuffer>();
 
@@ -185,7 +219,8 @@ export function encodeActivationQuant(
 
 /**
  * Records y[m][rows] = x[m][cols] · Wᵀ (+ bias): the matrix-vector kernel for m = 1, the tiled
- * one otherwise. With `act`, x is first fake-quantized per token into the module's scratch.
+ * one otherwise. With `act`, x is first fake-quantized per token into the module's scratch, or,
+ * in decode with 8- or 4-bit weights, quantized to codes for the integer path (see IntegerDot).
  */
 export function encodeLinear(
   gpu: GpuContext,
@@ -200,30 +235,47 @@ export function encodeLinear(
   // An undersized binding would not fail on the GPU: reads past its end return zeros.
   if (x.size < m * w.cols * 4) throw new LinearError(`${w.label}: the input holds ${x.size} bytes, fewer than ${m} x ${w.cols} floats.`);
   if (y.size < m * w.rows * 4) throw new LinearError(`${w.label}: the output holds ${y.size} bytes, fewer than ${m} x ${w.rows} floats.`);
-  let input = x;
-  if (act) {
-    input = scratchFor(gpu, m * w.cols);
-    encodeActivationQuant(gpu, pass, x, input, m, w.cols, act);
-  }
+  const maxPerDim = gpu.device.limits.maxComputeWorkgroupsPerDimension;
   const bias = w.bias ?? placeholder(gpu);
-  let code: string;
-  let bindings: GPUBuffer[];
+  const matvecBlocks = grid(Math.ceil(w.rows / MV_ROWS), maxPerDim);
   if (w.format === 'q') {
     const runsPerGroup = w.group / 8;
     const format = [w.bits, w.group, w.symmetric ? 1 : 0, wordsPerGroup(w.group, w.bits)];
     const step = [Math.floor(MV_THREADS / runsPerGroup), MV_THREADS % runsPerGroup];
     const params = gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0, ...format, ...step], 'uuuuuuuuuu');
-    code = matmulQCode;
-    bindings = [params, input, w.data, w.scales ?? placeholder(gpu), w.zeros ?? placeholder(gpu), bias, y];
-  } else {
-    code = matmulCode;
-    bindings = [gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0], 'uuuu'), input, w.data, bias, y];
+    const code = matmulQModule(gpu);
+    const weights = [w.data, w.scales ?? placeholder(gpu), w.zeros ?? placeholder(gpu), bias, y];
+    if (act && m === 1 && (w.bits === 8 || w.bits === 4) && integerDot(gpu) !== 'off') {
+      // Codes four to a word, then the row's scale and zero (act_quant.wgsl, quantize_codes).
+      const codes = scratchFor(gpu, w.cols / 4 + 2);
+      const actParams = gpu.uniform([1, w.cols, act.bits], 'uuu');
+      gpu.dispatch(pass, gpu.pipeline(actQuantCode, 'quantize_codes'), [actParams, x, codes], [1]);
+      gpu.dispatch(pass, gpu.pipeline(code, 'matvec_dot4'), [params, codes, ...weights], matvecBlocks);
+      return;
+    }
+    const input = act ? fakeQuantized(gpu, pass, x, m, w.cols, act) : x;
+    if (m === 1) {
+      gpu.dispatch(pass, gpu.pipeline(code, 'matvec'), [params, input, ...weights], matvecBlocks);
+    } else {
+      gpu.dispatch(pass, gpu.pipeline(code, 'matmul'), [params, input, ...weights], grid(tiles(w, m), maxPerDim));
+    }
+    return;
   }
-  const maxPerDim = gpu.device.limits.maxComputeWorkgroupsPerDimension;
+  const input = act ? fakeQuantized(gpu, pass, x, m, w.cols, act) : x;
+  const bindings = [gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0], 'uuuu'), input, w.data, bias, y];
   if (m === 1) {
-    gpu.dispatch(pass, gpu.pipeline(code, 'matvec'), bindings, grid(Math.ceil(w.rows / MV_ROWS), maxPerDim));
+    gpu.dispatch(pass, gpu.pipeline(matmulCode, 'matvec'), bindings, matvecBlocks);
   } else {
-    const tiles = Math.ceil(w.rows / TILE) * Math.ceil(m / TILE);
-    gpu.dispatch(pass, gpu.pipeline(code, 'matmul'), bindings, grid(tiles, maxPerDim));
+    gpu.dispatch(pass, gpu.pipeline(matmulCode, 'matmul'), bindings, grid(tiles(w, m), maxPerDim));
   }
+}
+
+function tiles(w: LinearWeight, m: number): number {
+  return Math.ceil(w.rows / TILE) * Math.ceil(m / TILE);
+}
+
+function fakeQuantized(gpu: GpuContext, pass: GPUComputePassEncoder, x: GPUBuffer, m: number, k: number, act: ActivationQuant): GPUBuffer {
+  const out = scratchFor(gpu, m * k);
+  encodeActivationQuant(gpu, pass, x, out, m, k, act);
+  return out;
 }

@@ -1,5 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createF16Linear, destroyLinear, encodeActivationQuant, encodeLinear, quantizeLinear } from '../../src/engine/linear';
+import {
+  createF16Linear,
+  destroyLinear,
+  encodeActivationQuant,
+  encodeLinear,
+  integerDot,
+  quantizeLinear,
+  setIntegerDot,
+  type IntegerDot,
+} from '../../src/engine/linear';
 import { f16BitsToF32, f32ToF16Bits } from '../../src/quant/f16';
 import { dequantizePacked, fakeQuantizeActivations, quantizeActivationRow, roundHalfEven } from '../../src/quant/rtn';
 import { packedSizes } from '../../src/quant/layout';
@@ -139,4 +148,48 @@ describe('linear layers with quantized activations', () => {
       destroyLinear(gpu, w);
     });
   }
+
+  it('decode with 8- and 4-bit weights: the integer path (dot4U8Packed or portable) agrees with fake quantization', async () => {
+    const gpu = await testGpu();
+    const seed = freshSeed();
+    const next = rng(seed);
+    const detected = integerDot(gpu);
+    const modes: IntegerDot[] = detected === 'native' ? ['off', 'portable', 'native'] : ['off', 'portable'];
+    const n = 97;
+    const k = 384;
+    try {
+      for (const weights of [
+        { bits: 4, group: 64, symmetric: false, method: 'rtn' },
+        { bits: 4, group: 32, symmetric: true, method: 'rtn' },
+        { bits: 8, group: 128, symmetric: false, method: 'rtn' },
+        { bits: 8, group: 0, symmetric: true, method: 'rtn' },
+      ] as const) {
+        const b = randomArray(n, next);
+        const source = createF16Linear(gpu, 'w', Uint16Array.from(randomArray(n * k, next), (v) => f32ToF16Bits(v)), n, k, b);
+        const w = quantizeLinear(gpu, source, weights);
+        destroyLinear(gpu, source);
+        for (const bits of [8, 4] as const) {
+          const xs = gridRows(1, k, bits, next);
+          const x = gpu.upload('x', xs);
+          const y = gpu.createBuffer('y', n * 4);
+          const results = new Map<IntegerDot, Float32Array>();
+          for (const mode of modes) {
+            setIntegerDot(gpu, mode);
+            gpu.run((pass) => encodeLinear(gpu, pass, w, x, y, 1, { bits }));
+            results.set(mode, await gpu.readF32(y, n));
+          }
+          for (const mode of modes) {
+            const error = relativeError(results.get(mode)!, results.get('off')!);
+            worst = Math.max(worst, error);
+            expect(error, `seed ${seed}: w${weights.bits} g${weights.group} a${bits} ${mode}`).toBeLessThan(1e-5);
+          }
+          gpu.destroy(x);
+          gpu.destroy(y);
+        }
+        destroyLinear(gpu, w);
+      }
+    } finally {
+      setIntegerDot(gpu, detected);
+    }
+  });
 });
