@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
 [ -d node_modules ] || npm ci
-[ -f dist/cli/quantlab.mjs ] || npm run build:cli
+npm run build:cli --silent
 npx tsc --noEmit -p tsconfig.json
 npx vitest run
 npx playwright test

@@ -20,6 +20,7 @@ export interface GpuInfo {
 }
 
 const MAX_CACHED_UNIFORMS = 4096;
+const MAX_CACHED_BIND_GROUPS = 8192;
 
 export type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
 
@@ -30,6 +31,9 @@ export class GpuContext {
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly owned = new Map<GPUBuffer, string>();
   private readonly uniforms = new Map<string, GPUBuffer>();
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly objectIds = new WeakMap<object, number>();
+  private nextObjectId = 1;
   /** Evicted uniforms may still be referenced by recorded work; they are destroyed after the next read. */
   private retired: GPUBuffer[] = [];
   private lost: string | null = null;
@@ -169,13 +173,40 @@ export class GpuContext {
     if (x > max || y > max || z > max) {
       throw new GpuError(`a dispatch of ${x}x${y}x${z} workgroups exceeds this GPU's limit of ${max} per dimension`);
     }
-    const bindGroup = this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: bindings.map((b, i) => ({ binding: i, resource: 'buffer' in b ? b : { buffer: b } })),
-    });
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
+    pass.setBindGroup(0, this.bindGroup(pipeline, bindings));
     pass.dispatchWorkgroups(x, y, z);
+  }
+
+  /**
+   * Bind groups are cached by the identity of the pipeline and buffers: a forward pass binds
+   * the same weights, scratch and (shared) uniforms every step, and creating a hundred bind
+   * groups a token costs a decode step more than its kernels on a fast GPU.
+   */
+  private bindGroup(pipeline: GPUComputePipeline, bindings: Binding[]): GPUBindGroup {
+    let key = `${this.idOf(pipeline)}`;
+    for (const b of bindings) {
+      key += 'buffer' in b ? `,${this.idOf(b.buffer)}@${b.offset ?? 0}+${b.size ?? ''}` : `,${this.idOf(b)}`;
+    }
+    let group = this.bindGroups.get(key);
+    if (!group) {
+      group = this.device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: bindings.map((b, i) => ({ binding: i, resource: 'buffer' in b ? b : { buffer: b } })),
+      });
+      this.bindGroups.set(key, group);
+      if (this.bindGroups.size > MAX_CACHED_BIND_GROUPS) this.bindGroups.delete(this.bindGroups.keys().next().value as string);
+    }
+    return group;
+  }
+
+  private idOf(object: object): number {
+    let id = this.objectIds.get(object);
+    if (id === undefined) {
+      id = this.nextObjectId++;
+      this.objectIds.set(object, id);
+    }
+    return id;
   }
 
   /** Encodes work into one compute pass and submits it. */
@@ -243,6 +274,7 @@ export class GpuContext {
     this.owned.clear();
     for (const b of this.uniforms.values()) b.destroy();
     this.uniforms.clear();
+    this.bindGroups.clear();
     this.bytesAllocated = 0;
   }
 }
