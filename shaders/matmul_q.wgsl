@@ -27,7 +27,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-// matvec_dot4's view of the input: 8-bit activation codes and the row's scale and zero, as
+// matvec_dot4's view of the input: activation codes a byte each, the row's scale and zero, as
 // act_quant.wgsl's quantize_codes writes them.
 @group(0) @binding(1) var<storage, read> xq: array<u32>;
 @group(0) @binding(2) var<storage, read> qweight: array<u32>;

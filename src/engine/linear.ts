@@ -124,7 +124,8 @@ export function createF16Linear(
 
 /**
  * Quantizes a 16-bit linear layer on the GPU (shaders/quantize.wgsl) into new buffers; the
- * bias is copied. The source stays valid: the caller destroys it once the queue has run.
+ * bias is copied. The source stays valid; the caller then frees it with destroyLinear (work
+ * already submitted keeps what it reads alive).
  */
 export function quantizeLinear(gpu: GpuContext, source: LinearWeight, spec: WeightQuant): LinearWeight {
   const { label, rows, cols } = source;

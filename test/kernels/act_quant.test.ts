@@ -6,6 +6,8 @@ import {
   encodeLinear,
   integerDot,
   quantizeLinear,
+  releaseLinearScratch,
+  reserveLinearScratch,
   setIntegerDot,
   type IntegerDot,
 } from '../../src/engine/linear';
@@ -191,5 +193,27 @@ describe('linear layers with quantized activations', () => {
     } finally {
       setIntegerDot(gpu, detected);
     }
+  });
+
+  it('keeps the quantized activations in a scratch that can be sized up front and released', async () => {
+    const gpu = await testGpu();
+    const next = rng(freshSeed());
+    const n = 16;
+    const k = 64;
+    const w = createF16Linear(gpu, 'w', Uint16Array.from(randomArray(n * k, next), (v) => f32ToF16Bits(v)), n, k);
+    const x = gpu.upload('x', gridRows(5, k, 8, next));
+    const y = gpu.createBuffer('y', 5 * n * 4);
+    releaseLinearScratch(gpu);
+    const start = gpu.bytesAllocated;
+    reserveLinearScratch(gpu, 5, k);
+    expect(gpu.bytesAllocated - start).toBe(5 * k * 4);
+    gpu.run((pass) => encodeLinear(gpu, pass, w, x, y, 5, { bits: 8 }));
+    await gpu.readF32(y, 1);
+    expect(gpu.bytesAllocated - start, 'a reserved scratch is not grown').toBe(5 * k * 4);
+    releaseLinearScratch(gpu);
+    expect(gpu.bytesAllocated).toBe(start);
+    destroyLinear(gpu, w);
+    gpu.destroy(x);
+    gpu.destroy(y);
   });
 });
