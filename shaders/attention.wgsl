@@ -139,3 +139,40 @@ fn attend(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l
   if (lid.x < params.head_dim) { out[out_base + lid.x] = acc0 / running_sum; }
   if (lid.x + WG < params.head_dim) { out[out_base + lid.x + WG] = acc1 / running_sum; }
 }
+
+// For CPU adapters (SwiftShader): one invocation a (query token, head) walks its keys with a
+// running softmax and keeps the output row in private memory, with no barriers, which a CPU
+// pays for in fiber switches. Same arithmetic as attend, in another order of summation.
+@compute @workgroup_size(64)
+fn attend_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let index = gid.x + gid.y * nwg.x * 64u;
+  if (index >= params.tokens * params.heads) { return; }
+  let m = index / params.heads;
+  let head = index % params.heads;
+  let kv_head = head / (params.heads / params.kv_heads);
+  let q_base = (m * params.heads + head) * params.head_dim;
+  var acc: array<f32, MAX_HEAD_DIM>;
+  for (var d = 0u; d < params.head_dim; d++) { acc[d] = 0.0; }
+  var running_max = -3.0e38;
+  var running_sum = 0.0;
+  let keys = params.start_pos + m + 1u;
+  for (var t = 0u; t < keys; t++) {
+    let e = t * params.kv_heads + kv_head;
+    var dot = 0.0;
+    for (var d = 0u; d < params.head_dim; d++) {
+      dot += q[q_base + d] * cache_value(true, e, d);
+    }
+    let score = dot * params.scale;
+    let new_max = max(running_max, score);
+    let correction = exp(running_max - new_max);
+    let w = exp(score - new_max);
+    running_sum = running_sum * correction + w;
+    running_max = new_max;
+    for (var d = 0u; d < params.head_dim; d++) {
+      acc[d] = acc[d] * correction + w * cache_value(false, e, d);
+    }
+  }
+  for (var d = 0u; d < params.head_dim; d++) {
+    out[q_base + d] = acc[d] / running_sum;
+  }
+}

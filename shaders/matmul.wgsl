@@ -155,3 +155,58 @@ fn matmul(
   store4(m0 + ty + 32u, n0 + tx, acc2);
   store4(m0 + ty + 48u, n0 + tx, acc3);
 }
+
+// For CPU adapters (SwiftShader): each invocation computes a 4x4 block of y straight from
+// storage, with no workgroup memory and no barriers, which a CPU pays for in fiber switches
+// while its caches already give the reuse a tile would. Rows past M or N repeat the last row
+// and are not written.
+@compute @workgroup_size(64)
+fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let blocks_n = (params.n + 3u) / 4u;
+  let block = gid.x + gid.y * nwg.x * 64u;
+  if (block >= blocks_n * ((params.m + 3u) / 4u)) {
+    return;
+  }
+  let n0 = (block % blocks_n) * 4u;
+  let m0 = (block / blocks_n) * 4u;
+  let half_k = params.k / 2u;
+  var xrow: array<u32, 4>;
+  var wrow: array<u32, 4>;
+  for (var i = 0u; i < 4u; i++) {
+    xrow[i] = min(m0 + i, params.m - 1u) * half_k;
+    wrow[i] = min(n0 + i, params.n - 1u) * half_k;
+  }
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  for (var p = 0u; p < half_k; p++) {
+    let w0 = unpack2x16float(w[wrow[0] + p]);
+    let w1 = unpack2x16float(w[wrow[1] + p]);
+    let w2 = unpack2x16float(w[wrow[2] + p]);
+    let w3 = unpack2x16float(w[wrow[3] + p]);
+    let x0 = x[xrow[0] + p];
+    let x1 = x[xrow[1] + p];
+    let x2 = x[xrow[2] + p];
+    let x3 = x[xrow[3] + p];
+    acc0 += vec4<f32>(dot(x0, w0), dot(x0, w1), dot(x0, w2), dot(x0, w3));
+    acc1 += vec4<f32>(dot(x1, w0), dot(x1, w1), dot(x1, w2), dot(x1, w3));
+    acc2 += vec4<f32>(dot(x2, w0), dot(x2, w1), dot(x2, w2), dot(x2, w3));
+    acc3 += vec4<f32>(dot(x3, w0), dot(x3, w1), dot(x3, w2), dot(x3, w3));
+  }
+  store_block(m0, n0, acc0);
+  store_block(m0 + 1u, n0, acc1);
+  store_block(m0 + 2u, n0, acc2);
+  store_block(m0 + 3u, n0, acc3);
+}
+
+fn store_block(m: u32, n0: u32, v: vec4<f32>) {
+  if (m >= params.m) {
+    return;
+  }
+  for (var j = 0u; j < 4u; j++) {
+    if (n0 + j < params.n) {
+      y[m * params.n + n0 + j] = finish(n0 + j, v[j]);
+    }
+  }
+}

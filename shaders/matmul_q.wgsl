@@ -357,3 +357,73 @@ fn matmul(
   store4(m0 + ty + 32u, n0 + tx, acc2);
   store4(m0 + ty + 48u, n0 + tx, acc3);
 }
+
+// For CPU adapters (SwiftShader): each invocation computes a 4x4 block of y straight from
+// storage, dequantizing one run of 8 weights of each of its 4 rows of W per step, with no
+// workgroup memory and no barriers (see matmul.wgsl's matmul_direct for why).
+@compute @workgroup_size(64)
+fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let blocks_n = (params.n + 3u) / 4u;
+  let block = gid.x + gid.y * nwg.x * 64u;
+  if (block >= blocks_n * ((params.m + 3u) / 4u)) {
+    return;
+  }
+  let n0 = (block % blocks_n) * 4u;
+  let m0 = (block / blocks_n) * 4u;
+  let groups_per_row = params.k / params.group;
+  let runs_per_group = params.group / 8u;
+  let quads = params.k / 4u;
+  var xrow: array<u32, 4>;
+  var wgroup: array<u32, 4>;
+  for (var i = 0u; i < 4u; i++) {
+    xrow[i] = min(m0 + i, params.m - 1u) * quads;
+    wgroup[i] = min(n0 + i, params.n - 1u) * groups_per_row;
+  }
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  var j = 0u;
+  var u = 0u;
+  for (var r = 0u; r < params.k / 8u; r++) {
+    let r0 = dequant_run(wgroup[0] + j, u * 8u);
+    let r1 = dequant_run(wgroup[1] + j, u * 8u);
+    let r2 = dequant_run(wgroup[2] + j, u * 8u);
+    let r3 = dequant_run(wgroup[3] + j, u * 8u);
+    let s = vec4<f32>(r0.scale, r1.scale, r2.scale, r3.scale);
+    acc0 += s * run_products(x[xrow[0] + 2u * r], x[xrow[0] + 2u * r + 1u], r0, r1, r2, r3);
+    acc1 += s * run_products(x[xrow[1] + 2u * r], x[xrow[1] + 2u * r + 1u], r0, r1, r2, r3);
+    acc2 += s * run_products(x[xrow[2] + 2u * r], x[xrow[2] + 2u * r + 1u], r0, r1, r2, r3);
+    acc3 += s * run_products(x[xrow[3] + 2u * r], x[xrow[3] + 2u * r + 1u], r0, r1, r2, r3);
+    u += 1u;
+    if (u == runs_per_group) {
+      u = 0u;
+      j += 1u;
+    }
+  }
+  store_block(m0, n0, acc0);
+  store_block(m0 + 1u, n0, acc1);
+  store_block(m0 + 2u, n0, acc2);
+  store_block(m0 + 3u, n0, acc3);
+}
+
+// The unscaled dot products of one run of x (x0, x1) with one run of each of four rows.
+fn run_products(x0: vec4<f32>, x1: vec4<f32>, r0: Run, r1: Run, r2: Run, r3: Run) -> vec4<f32> {
+  return vec4<f32>(
+    dot(x0, r0.lo) + dot(x1, r0.hi),
+    dot(x0, r1.lo) + dot(x1, r1.hi),
+    dot(x0, r2.lo) + dot(x1, r2.hi),
+    dot(x0, r3.lo) + dot(x1, r3.hi),
+  );
+}
+
+fn store_block(m: u32, n0: u32, v: vec4<f32>) {
+  if (m >= params.m) {
+    return;
+  }
+  for (var j = 0u; j < 4u; j++) {
+    if (n0 + j < params.n) {
+      y[m * params.n + n0 + j] = finish(n0 + j, v[j]);
+    }
+  }
+}

@@ -37,3 +37,20 @@ fn rms_norm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
     y[base + i] = x[base + i] * inv * weight[i];
   }
 }
+
+// For CPU adapters (SwiftShader): one invocation a row, no workgroup reduction or barriers.
+@compute @workgroup_size(64)
+fn rms_norm_direct(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let row = gid.x;
+  if (row >= params.rows) { return; }
+  let base = row * params.width;
+  var sum = 0.0;
+  for (var i = 0u; i < params.width; i++) {
+    let v = x[base + i];
+    sum += v * v;
+  }
+  let inv = inverseSqrt(sum / f32(params.width) + params.eps);
+  for (var i = 0u; i < params.width; i++) {
+    y[base + i] = x[base + i] * inv * weight[i];
+  }
+}

@@ -78,6 +78,15 @@ export function setIntegerDot(gpu: GpuContext, mode: IntegerDot): void {
   integerDotModes.set(gpu, mode);
 }
 
+function prefillDispatch(gpu: GpuContext, w: LinearWeight, m: number): { entry: string; workgroups: [number, number] } {
+  const maxPerDim = gpu.device.limits.maxComputeWorkgroupsPerDimension;
+  // Workgroup-memory tiles for GPUs; one 4x4 block an invocation for CPU adapters (GpuContext.directKernels).
+  if (gpu.directKernels) {
+    return { entry: 'matmul_direct', workgroups: grid(Math.ceil((Math.ceil(w.rows / 4) * Math.ceil(m / 4)) / 64), maxPerDim) };
+  }
+  return { entry: 'matmul', workgroups: grid(tiles(w, m), maxPerDim) };
+}
+
 /** matmul_q.wgsl with the line that defines its dot4u8 (see the top of that file). */
 function matmulQModule(gpu: GpuContext): string {
   const body = integerDot(gpu) === 'native' ? 'dot4U8Packed(a, b)' : 'dot4u8_portable(a, b)';
@@ -219,8 +228,8 @@ export function encodeActivationQuant(
 }
 
 /**
- * Records y[m][rows] = x[m][cols] · Wᵀ (+ bias): the matrix-vector kernel for m = 1, the tiled
- * one otherwise. With `act`, x is first fake-quantized per token into the module's scratch, or,
+ * Records y[m][rows] = x[m][cols] · Wᵀ (+ bias): the matrix-vector kernel for m = 1, the prefill
+ * kernel (tiled, or direct on CPU adapters) otherwise. With `act`, x is first fake-quantized per token into the module's scratch, or,
  * in decode with 8- or 4-bit weights, quantized to codes for the integer path (see IntegerDot).
  */
 export function encodeLinear(
@@ -258,7 +267,8 @@ export function encodeLinear(
     if (m === 1) {
       gpu.dispatch(pass, gpu.pipeline(code, 'matvec'), [params, input, ...weights], matvecBlocks);
     } else {
-      gpu.dispatch(pass, gpu.pipeline(code, 'matmul'), [params, input, ...weights], grid(tiles(w, m), maxPerDim));
+      const prefill = prefillDispatch(gpu, w, m);
+      gpu.dispatch(pass, gpu.pipeline(code, prefill.entry), [params, input, ...weights], prefill.workgroups);
     }
     return;
   }
@@ -267,7 +277,8 @@ export function encodeLinear(
   if (m === 1) {
     gpu.dispatch(pass, gpu.pipeline(matmulCode, 'matvec'), bindings, matvecBlocks);
   } else {
-    gpu.dispatch(pass, gpu.pipeline(matmulCode, 'matmul'), bindings, grid(tiles(w, m), maxPerDim));
+    const prefill = prefillDispatch(gpu, w, m);
+    gpu.dispatch(pass, gpu.pipeline(matmulCode, prefill.entry), bindings, prefill.workgroups);
   }
 }
 

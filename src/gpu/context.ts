@@ -13,6 +13,8 @@ export class GpuError extends Error {
 
 export interface GpuInfo {
   description: string;
+  /** A CPU standing in for a GPU (SwiftShader, lavapipe, WARP): kernels without workgroup tiles run faster there. */
+  isCpu: boolean;
   features: string[];
   maxStorageBufferBindingSize: number;
   maxBufferSize: number;
@@ -40,6 +42,12 @@ export class GpuContext {
   /** The first error no error scope caught; reads rethrow it, so a bad dispatch never passes as zeros. */
   private uncaptured: string | null = null;
   bytesAllocated = 0;
+  /**
+   * Use the kernels written for CPU adapters (one output block an invocation, no workgroup
+   * memory or barriers) instead of the workgroup-tiled ones. Follows the adapter; tests set it
+   * to check both families on any adapter.
+   */
+  directKernels: boolean;
 
   /**
    * The instance and adapter stay referenced for the device's lifetime: Dawn
@@ -53,11 +61,13 @@ export class GpuContext {
     this.keepAlive = keepAlive;
     this.info = {
       description,
+      isCpu: /swiftshader|llvmpipe|lavapipe|warp|software/i.test(description),
       features: [...device.features],
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
       maxBufferSize: device.limits.maxBufferSize,
       maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize,
     };
+    this.directKernels = this.info.isCpu;
     device.lost.then((info) => {
       this.lost = info.message || info.reason || 'device lost';
     });

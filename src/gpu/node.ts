@@ -28,8 +28,11 @@ export async function acquireNodeGpu(): Promise<GpuContext> {
   }
   Object.assign(globalThis, webgpu.globals);
   const driver = process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES ?? 'the system Vulkan drivers';
+  // Dawn zero-fills workgroup memory with generated code; on SwiftShader that makes a kernel
+  // with a 4 KiB tile take seconds to compile. Every kernel here writes its workgroup memory
+  // before reading it, so the fill buys nothing.
   return acquireFromGpu(
-    webgpu.create([]),
+    webgpu.create(['enable-dawn-features=disable_workgroup_init']),
     `in Node through ${driver}. On Debian without a GPU, run \`apt-get install -y chromium libvulkan1\` ` +
       'so that SwiftShader can stand in',
   );

@@ -17,16 +17,18 @@ function preset(kvBits: 2 | 3 | 4 | 8 | null): Preset {
   };
 }
 
-const CASES: { label: string; config: ModelConfig; kvBits: 2 | 3 | 4 | 8 | null }[] = [
-  { label: 'Llama, untied head, 16-bit KV', config: syntheticConfig(), kvBits: null },
+const CASES: { label: string; config: ModelConfig; kvBits: 2 | 3 | 4 | 8 | null; direct?: boolean }[] = [
+  { label: 'Llama, untied head, 16-bit KV, GPU kernels', config: syntheticConfig(), kvBits: null, direct: false },
+  { label: 'Llama, untied head, 16-bit KV, CPU-adapter kernels', config: syntheticConfig(), kvBits: null, direct: true },
   { label: 'Qwen2-style biases, tied head, 4-bit KV', config: syntheticConfig({ attentionBias: true, tieWordEmbeddings: true, modelType: 'qwen2' }), kvBits: 4 },
   { label: 'Llama 3 RoPE scaling, 3-bit KV', config: syntheticConfig({ ropeTheta: 500000, ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 16 } }), kvBits: 3 },
 ];
 
 describe('whole forward pass on the GPU against the CPU reference', () => {
-  for (const { label, config, kvBits } of CASES) {
+  for (const { label, config, kvBits, direct } of CASES) {
     it(`${label}: prefill in chunks, then decode`, async () => {
       const gpu = await testGpu();
+      gpu.directKernels = direct ?? gpu.info.isCpu;
       const seed = freshSeed();
       const next = rng(seed);
       const tensors = syntheticTensors(config, next);

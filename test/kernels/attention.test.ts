@@ -13,9 +13,11 @@ const FORMATS: KvFormat[] = [
 ];
 
 describe('quantized KV cache and causal GQA attention', () => {
-  for (const format of FORMATS) {
-    it(`KV${format.bits}${format.bits < 16 ? ` g${format.group}` : ''}: cached attention equals the CPU over the round-tripped cache`, async () => {
+  for (const format of FORMATS) for (const direct of [false, true]) {
+    const family = direct ? 'one invocation a query (CPU adapters)' : 'a workgroup a query (GPUs)';
+    it(`KV${format.bits}${format.bits < 16 ? ` g${format.group}` : ''}, ${family}: cached attention equals the CPU over the round-tripped cache`, async () => {
       const gpu = await testGpu();
+      gpu.directKernels = direct;
       const seed = freshSeed();
       const next = rng(seed);
       const [heads, kvHeads, headDim] = [6, 2, 48];

@@ -25,11 +25,12 @@ describe('embedding, norm, rope and softmax kernels', () => {
     expect(relativeError(await gpu.readF32(out, expected.length), expected), `seed ${seed}`).toBe(0);
   });
 
-  it('RMSNorm matches the CPU on awkward widths', async () => {
+  it('RMSNorm matches the CPU on awkward widths, in both kernel families', async () => {
     const gpu = await testGpu();
     const seed = freshSeed();
     const next = rng(seed);
-    for (const [rows, width] of [[1, 3], [7, 333], [5, 1029]]) {
+    for (const [rows, width, direct] of [[1, 3, false], [7, 333, false], [5, 1029, false], [1, 3, true], [70, 333, true]] as const) {
+      gpu.directKernels = direct;
       const x = randomArray(rows * width, next, 3);
       const w = randomArray(width, next, 1.5);
       const y = gpu.createBuffer('y', x.length * 4);

@@ -7,6 +7,9 @@ import { referenceLinear } from '../quant/product';
 let worst = 0;
 afterAll(() => console.log(`matmul.wgsl: largest relative error seen ${worst.toExponential(2)}`));
 
+/** M = 1 takes the matrix-vector kernel; M > 1 each prefill kernel, whatever the adapter would pick. */
+const PREFILL_CASES = [[1, 'tiled'], [7, 'tiled'], [33, 'tiled'], [7, 'direct'], [33, 'direct']] as const;
+
 describe('f16 linear (matmul.wgsl)', () => {
   // K values that are even but not multiples of the 8-wide K tile; N and M off the 64 tiles.
   for (const [k, n, bias] of [[202, 97, false], [330, 97, true], [64, 130, true]] as const) {
@@ -19,7 +22,8 @@ describe('f16 linear (matmul.wgsl)', () => {
       const w = createF16Linear(gpu, 'w', bits, n, k, b);
       expect(w.bytes).toBe(n * k * 2 + (b ? n * 4 : 0));
       const dense = Float32Array.from(bits, f16BitsToF32);
-      for (const m of [1, 7, 33]) {
+      for (const [m, kernel] of PREFILL_CASES) {
+        gpu.directKernels = kernel === 'direct';
         const xs = randomArray(m * k, next);
         const x = gpu.upload('x', xs);
         const y = gpu.createBuffer('y', m * n * 4);
@@ -28,7 +32,7 @@ describe('f16 linear (matmul.wgsl)', () => {
         expect(gpu.bytesAllocated - before, 'no copy of the weights is made').toBeLessThan(n * k * 2);
         const error = relativeError(await gpu.readF32(y, m * n), referenceLinear(xs, dense, b ?? null, m, n, k));
         worst = Math.max(worst, error);
-        expect(error, `seed ${seed}, M=${m}`).toBeLessThan(1e-4);
+        expect(error, `seed ${seed}, M=${m}, ${kernel} kernel`).toBeLessThan(1e-4);
         gpu.destroy(x);
         gpu.destroy(y);
       }

@@ -33,6 +33,9 @@ async function dequantized(gpu: GpuContext, w: LinearWeight): Promise<Float32Arr
   return dequantizePacked(packed, shape);
 }
 
+/** M = 1 takes the matrix-vector kernel; M > 1 each prefill kernel, whatever the adapter would pick. */
+const PREFILL_CASES = [[1, 'tiled'], [7, 'tiled'], [33, 'tiled'], [7, 'direct'], [33, 'direct']] as const;
+
 describe('quantized linear (matmul_q.wgsl)', () => {
   // K a multiple of the group but not of 64; per channel with K = 200 and 328 (3-bit rows end
   // inside a word); N = 97 off the 64-row tiles and the 4-row matvec blocks. Groups of 40 and
@@ -60,7 +63,8 @@ describe('quantized linear (matmul_q.wgsl)', () => {
           const w = quantizeLinear(gpu, source, { bits, group, symmetric, method: 'rtn' });
           destroyLinear(gpu, source);
           const dense = await dequantized(gpu, w);
-          for (const m of [1, 7, 33]) {
+          for (const [m, kernel] of PREFILL_CASES) {
+            gpu.directKernels = kernel === 'direct';
             const xs = randomArray(m * k, next);
             const x = gpu.upload('x', xs);
             const y = gpu.createBuffer('y', m * n * 4);
@@ -69,7 +73,7 @@ describe('quantized linear (matmul_q.wgsl)', () => {
             expect(gpu.bytesAllocated - before, 'no dequantized copy is made').toBeLessThan(n * k * 2);
             const error = relativeError(await gpu.readF32(y, m * n), referenceLinear(xs, dense, b ?? null, m, n, k));
             worst = Math.max(worst, error);
-            expect(error, `seed ${seed}: g${group || 'pc'} K=${k} M=${m}`).toBeLessThan(1e-4);
+            expect(error, `seed ${seed}: g${group || 'pc'} K=${k} M=${m} ${kernel} kernel`).toBeLessThan(1e-4);
             gpu.destroy(x);
             gpu.destroy(y);
           }

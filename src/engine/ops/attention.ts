@@ -67,7 +67,10 @@ export interface AttentionArgs {
   out: GPUBuffer;
 }
 
-/** Causal GQA attention of `tokens` queries at positions startPos.. over the cache. */
+/**
+ * Causal GQA attention of `tokens` queries at positions startPos.. over the cache: a
+ * workgroup a query and head on GPUs, an invocation a query and head on CPU adapters.
+ */
 export function encodeAttention(
   gpu: GpuContext,
   pass: GPUComputePassEncoder,
@@ -80,10 +83,11 @@ export function encodeAttention(
     [args.tokens, args.heads, shape.kvHeads, shape.headDim, args.startPos, 1 / Math.sqrt(shape.headDim)],
     'uuuuuf',
   );
-  gpu.dispatch(
-    pass,
-    gpu.pipeline(attentionCode, 'attend', constants(format, shape)),
-    [params, args.q, args.k.cache, args.v.cache, args.k.meta, args.v.meta, args.out],
-    [args.heads, args.tokens],
-  );
+  const bindings = [params, args.q, args.k.cache, args.v.cache, args.k.meta, args.v.meta, args.out];
+  if (gpu.directKernels) {
+    const [gx, gy] = grid(Math.ceil((args.tokens * args.heads) / 64));
+    gpu.dispatch(pass, gpu.pipeline(attentionCode, 'attend_direct', constants(format, shape)), bindings, [gx, gy]);
+  } else {
+    gpu.dispatch(pass, gpu.pipeline(attentionCode, 'attend', constants(format, shape)), bindings, [args.heads, args.tokens]);
+  }
 }

@@ -28,7 +28,9 @@ export function encodeRmsNorm(
   width: number,
   eps: number,
 ): void {
-  gpu.dispatch(pass, gpu.pipeline(normCode, 'rms_norm'), [gpu.uniform([rows, width, eps], 'uuf'), x, weight, y], [rows]);
+  const bindings = [gpu.uniform([rows, width, eps], 'uuf'), x, weight, y];
+  if (gpu.directKernels) gpu.dispatch(pass, gpu.pipeline(normCode, 'rms_norm_direct'), bindings, [Math.ceil(rows / 64)]);
+  else gpu.dispatch(pass, gpu.pipeline(normCode, 'rms_norm'), bindings, [rows]);
 }
 
 /** Rotates x in place: [tokens][heads][headDim] at positions startPos.. using a table from ropeTable(). */
