@@ -4,6 +4,7 @@ import { referenceForward } from '../../src/engine/reference/forward';
 import { InferenceSession } from '../../src/engine/session';
 import type { ModelConfig } from '../../src/model/config';
 import type { Preset } from '../../src/quant/preset';
+import { dequantize, fakeQuantizeActivations, quantizeRtn } from '../../src/quant/rtn';
 import { freshSeed, relativeError, rng, testGpu } from '../helpers/gpu';
 import { referenceWeights, syntheticConfig, syntheticTensors, tensorSource } from './synthetic';
 
@@ -17,6 +18,15 @@ function preset(kvBits: 2 | 3 | 4 | 8 | null): Preset {
   };
 }
 
+/** Weights, activations and KV cache all quantized: every quantizer of a preset in one pass. */
+const W3A8KV4: Preset = {
+  name: 'w3g32a8+kv4',
+  weights: { bits: 3, group: 32, symmetric: false, method: 'rtn' },
+  activations: { bits: 8 },
+  kv: { bits: 4, group: 128 },
+  lmHead: false,
+};
+
 const CASES: { label: string; config: ModelConfig; kvBits: 2 | 3 | 4 | 8 | null; direct?: boolean }[] = [
   { label: 'Llama, untied head, 16-bit KV, GPU kernels', config: syntheticConfig(), kvBits: null, direct: false },
   { label: 'Llama, untied head, 16-bit KV, CPU-adapter kernels', config: syntheticConfig(), kvBits: null, direct: true },
@@ -25,6 +35,31 @@ const CASES: { label: string; config: ModelConfig; kvBits: 2 | 3 | 4 | 8 | null;
 ];
 
 describe('whole forward pass on the GPU against the CPU reference', () => {
+  for (const direct of [false, true]) {
+    it(`${W3A8KV4.name}, ${direct ? 'CPU-adapter' : 'GPU'} kernels: quantized on the GPU, equal to the CPU's dequantized model`, async () => {
+      const gpu = await testGpu();
+      gpu.directKernels = direct;
+      const seed = freshSeed();
+      const next = rng(seed);
+      const config = syntheticConfig();
+      const tensors = syntheticTensors(config, next);
+      const model = await uploadModel(gpu, config, tensorSource(tensors), W3A8KV4);
+      const session = new InferenceSession(gpu, model, { contextLength: 24, maxBatch: 16 });
+      const ids = Array.from({ length: 16 }, () => Math.floor(next() * config.vocabSize));
+      session.forward(ids, 0);
+      const logits = await session.readLogits();
+      const weights = referenceWeights(config, tensors, (w, rows, cols) => dequantize(quantizeRtn(w, rows, cols, W3A8KV4.weights)));
+      const expected = referenceForward(config, weights, ids, {
+        kvBits: 4,
+        kvGroup: 128,
+        activation: (row) => fakeQuantizeActivations(row, 1, row.length, 8),
+      });
+      expect(relativeError(logits, expected), `seed ${seed}`).toBeLessThan(1e-3);
+      session.dispose();
+      destroyModel(gpu, model);
+    });
+  }
+
   for (const { label, config, kvBits, direct } of CASES) {
     it(`${label}: prefill in chunks, then decode`, async () => {
       const gpu = await testGpu();

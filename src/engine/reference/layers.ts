@@ -3,6 +3,7 @@
  * They define what the WGSL kernels must compute; tests compare the two.
  */
 import { roundToF16 } from '../../quant/f16';
+import { roundHalfEven } from '../../quant/rtn';
 
 export function rmsNormReference(x: Float32Array, weight: Float32Array, rows: number, width: number, eps: number): Float32Array {
   const y = new Float32Array(rows * width);
@@ -56,11 +57,6 @@ export function kvRoundTripReference(values: Float32Array, bits: number, group: 
     }
   }
   return out;
-}
-
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /**
