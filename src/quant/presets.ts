@@ -44,6 +44,7 @@ export const BUILTIN_PRESET_NAMES = [
   'kv4',
   'kv3',
   'kv2',
+  'w4g128+kv4',
 ] as const;
 
 const FP16_WEIGHTS: WeightQuant = { bits: 16, group: 0, symmetric: false, method: 'rtn' };

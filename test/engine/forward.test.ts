@@ -54,7 +54,11 @@ describe('whole forward pass on the GPU against the CPU reference', () => {
         kvGroup: 128,
         activation: (row) => fakeQuantizeActivations(row, 1, row.length, 8),
       });
-      expect(relativeError(logits, expected), `seed ${seed}`).toBeLessThan(1e-3);
+      // An activation within 1e-7 of a rounding boundary may take the neighbouring 8-bit code on
+      // either side (f32 sums here, f64 in the reference): one code is 1/255 of its row's range,
+      // which moves a logit by up to a few 1e-3 of the largest. act_quant.test.ts checks the
+      // quantizer itself exactly.
+      expect(relativeError(logits, expected), `seed ${seed}`).toBeLessThan(5e-3);
       session.dispose();
       destroyModel(gpu, model);
     });
