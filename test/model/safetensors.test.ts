@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ModelError } from '../../src/model/errors';
 import { ModelFiles } from '../../src/model/files';
-import { f16ToF32, f32BitsToF16Bits, readHeader, WeightStore } from '../../src/model/safetensors';
+import { readHeader, WeightStore } from '../../src/model/safetensors';
+import { f16BitsToF32, f32BitsToF16Bits } from '../../src/quant/f16';
 import { memFile, memFiles, rawSafetensors, safetensors, spyFile, syntheticModel } from './synthetic';
 
 const f32Bits = (x: number) => new Uint32Array(new Float32Array([x]).buffer)[0];
@@ -20,12 +21,12 @@ describe('f32 -> f16 conversion', () => {
       if (got !== want) wrong.push(`f32 0x${(bits >>> 0).toString(16)} -> 0x${got.toString(16)}, want 0x${want.toString(16)}`);
     };
     for (let h = 0; h < 0x7c00; h++) {
-      const v = f16ToF32(h);
+      const v = f16BitsToF32(h);
       check(f32Bits(v), h);
       check(f32Bits(-v), h | 0x8000);
       if (h === 0x7bff) continue;
       // The midpoint to the next half value needs 12 significant bits, so it is exact in f32.
-      const mid = f32Bits((v + f16ToF32(h + 1)) / 2);
+      const mid = f32Bits((v + f16BitsToF32(h + 1)) / 2);
       check(mid, h % 2 === 0 ? h : h + 1);
       check(mid + 1, h + 1);
       check(mid - 1, h);
@@ -48,9 +49,9 @@ describe('f32 -> f16 conversion', () => {
     const nan = f32BitsToF16Bits(f32Bits(NaN));
     expect(nan & 0x7c00).toBe(0x7c00);
     expect(nan & 0x3ff).not.toBe(0);
-    expect(f16ToF32(0x7c00)).toBe(Infinity);
-    expect(f16ToF32(0x0001)).toBe(2 ** -24);
-    expect(f16ToF32(0xc000)).toBe(-2);
+    expect(f16BitsToF32(0x7c00)).toBe(Infinity);
+    expect(f16BitsToF32(0x0001)).toBe(2 ** -24);
+    expect(f16BitsToF32(0xc000)).toBe(-2);
   });
 });
 
@@ -76,7 +77,7 @@ describe('WeightStore on one file', () => {
     expect([...(await store.readF16('a'))]).toEqual([...f32].map((x) => f32BitsToF16Bits(f32Bits(x))));
     expect((await store.readF16('a'))[3]).toBe(0x7c00);
     expect(await store.readF16('b')).toEqual(f16);
-    expect([...(await store.readF32('b'))]).toEqual([1, -2, 65504, 2 ** -24, -0, f16ToF32(0x3555)]);
+    expect([...(await store.readF32('b'))]).toEqual([1, -2, 65504, 2 ** -24, -0, f16BitsToF32(0x3555)]);
     expect([...(await store.readF32('c'))]).toEqual([1, -2.5, 3.140625, 0, Infinity, new Float32Array([0.10009765625])[0]]);
     expect([...(await store.readF16('c'))]).toEqual([0x3c00, 0xc100, 0x4248, 0, 0x7c00, f32BitsToF16Bits(0x3dcd0000)]);
     expect((await store.readF32('empty')).length).toBe(0);
