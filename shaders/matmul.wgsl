@@ -1,6 +1,7 @@
 // y[m][n] = sum_k x[m][k] * W[n][k] (+ bias[n]) with 16-bit weights: f16 bits two to a u32
 // along each row of W [N][K] (K even), read with unpack2x16float so no shader-f16 is needed.
 // x and y are f32, accumulation is f32. matvec serves decode (M = 1), matmul prefill (M > 1).
+// src/engine/linear.ts appends matmul_common.wgsl, the helpers this file shares with matmul_q.wgsl.
 
 struct Params {
   m: u32,
@@ -14,37 +15,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read> w: array<u32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
-
-fn finish(row: u32, value: f32) -> f32 {
-  if (params.has_bias != 0u) {
-    return value + bias[row];
-  }
-  return value;
-}
-
-const MV_THREADS = 64u;
-const MV_ROWS = 4u;
-var<workgroup> partial: array<vec4<f32>, MV_THREADS>;
-
-// Sums the invocations' vec4s (one lane a row) in two levels, 64 -> 8 -> 1: two barriers,
-// which on some drivers (SwiftShader) cost far more than the additions they save.
-fn reduce_rows(lid: u32, acc: vec4<f32>) -> vec4<f32> {
-  partial[lid] = acc;
-  workgroupBarrier();
-  if (lid < 8u) {
-    var s = partial[lid * 8u];
-    for (var i = 1u; i < 8u; i++) {
-      s += partial[lid * 8u + i];
-    }
-    partial[lid * 8u] = s;
-  }
-  workgroupBarrier();
-  var total = vec4<f32>(0.0);
-  for (var i = 0u; i < 8u; i++) {
-    total += partial[i * 8u];
-  }
-  return total;
-}
 
 // MV_ROWS rows of W a workgroup, so each x value is read once for all of them; the invocations
 // stride over the rows' words (coalesced). Rows past N repeat the last row and are not written.
@@ -83,23 +53,6 @@ fn matvec(
 // of x and one of W, and keeps a 4x4 block of outputs (rows ty + 16i, columns tx + 16j). The
 // two tiles, stored k-major, take 4 KiB: small workgroup memory also keeps pipeline creation
 // quick where the driver initialises it with generated code (SwiftShader).
-const TILE = 64u;
-const TILE_K = 8u;
-var<workgroup> xs: array<f32, TILE * TILE_K>;
-var<workgroup> ws: array<f32, TILE * TILE_K>;
-
-fn store4(m: u32, n: u32, v: vec4<f32>) {
-  if (m >= params.m) {
-    return;
-  }
-  for (var j = 0u; j < 4u; j++) {
-    let col = n + 16u * j;
-    if (col < params.n) {
-      y[m * params.n + col] = finish(col, v[j]);
-    }
-  }
-}
-
 @compute @workgroup_size(256)
 fn matmul(
   @builtin(workgroup_id) wid: vec3<u32>,
@@ -139,14 +92,11 @@ fn matmul(
     ws[c * TILE + r] = wv.x;
     ws[(c + 1u) * TILE + r] = wv.y;
     workgroupBarrier();
-    for (var kk = 0u; kk < TILE_K; kk++) {
-      let a = vec4<f32>(xs[kk * TILE + ty], xs[kk * TILE + ty + 16u], xs[kk * TILE + ty + 32u], xs[kk * TILE + ty + 48u]);
-      let b = vec4<f32>(ws[kk * TILE + tx], ws[kk * TILE + tx + 16u], ws[kk * TILE + tx + 32u], ws[kk * TILE + tx + 48u]);
-      acc0 += a.x * b;
-      acc1 += a.y * b;
-      acc2 += a.z * b;
-      acc3 += a.w * b;
-    }
+    let block = tile_products(tx, ty);
+    acc0 += block.r0;
+    acc1 += block.r1;
+    acc2 += block.r2;
+    acc3 += block.r3;
     workgroupBarrier();
   }
 
@@ -198,15 +148,4 @@ fn matmul_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
   store_block(m0 + 1u, n0, acc1);
   store_block(m0 + 2u, n0, acc2);
   store_block(m0 + 3u, n0, acc3);
-}
-
-fn store_block(m: u32, n0: u32, v: vec4<f32>) {
-  if (m >= params.m) {
-    return;
-  }
-  for (var j = 0u; j < 4u; j++) {
-    if (n0 + j < params.n) {
-      y[m * params.n + n0 + j] = finish(n0 + j, v[j]);
-    }
-  }
 }

@@ -5,10 +5,10 @@
 // multiples of 8, so the runs of 8 consecutive codes both kernels read never cross a group.
 // The format (bits, group, symmetry) comes as uniforms: its branches are uniform, so they
 // cost next to nothing, and one pipeline of each kernel serves every format.
-// src/engine/linear.ts puts one line before this file: the definition of
+// src/engine/linear.ts puts one line before this file, the definition of
 // dot4u8(a, b), the sum of the products of the four byte pairs of a and b, as either the
 // dot4U8Packed builtin (where the WGSL language feature packed_4x8_integer_dot_product exists)
-// or dot4u8_portable below.
+// or dot4u8_portable below; and matmul_common.wgsl (helpers shared with matmul.wgsl) after it.
 
 struct Params {
   m: u32,
@@ -35,13 +35,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read> zeros: array<u32>;
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;
-
-fn finish(row: u32, value: f32) -> f32 {
-  if (params.has_bias != 0u) {
-    return value + bias[row];
-  }
-  return value;
-}
 
 // Decoded by hand rather than with unpack2x16float, which may flush f16 subnormals (the scales
 // of near-constant groups) to zero.
@@ -94,30 +87,6 @@ fn dequant_run(g: u32, i0: u32) -> Run {
   }
   let scale = f16_value((scales[g >> 1u] >> ((g & 1u) * 16u)) & 0xffffu);
   return Run(vec4<f32>(codes_lo) - zero, vec4<f32>(codes_hi) - zero, scale);
-}
-
-const MV_THREADS = 64u;
-const MV_ROWS = 4u;
-var<workgroup> partial: array<vec4<f32>, MV_THREADS>;
-
-// Sums the invocations' vec4s (one lane a row) in two levels, 64 -> 8 -> 1: two barriers,
-// which on some drivers (SwiftShader) cost far more than the additions they save.
-fn reduce_rows(lid: u32, acc: vec4<f32>) -> vec4<f32> {
-  partial[lid] = acc;
-  workgroupBarrier();
-  if (lid < 8u) {
-    var s = partial[lid * 8u];
-    for (var i = 1u; i < 8u; i++) {
-      s += partial[lid * 8u + i];
-    }
-    partial[lid * 8u] = s;
-  }
-  workgroupBarrier();
-  var total = vec4<f32>(0.0);
-  for (var i = 0u; i < 8u; i++) {
-    total += partial[i * 8u];
-  }
-  return total;
 }
 
 fn run_dot(g: u32, i0: u32, x0: vec4<f32>, x1: vec4<f32>) -> f32 {
@@ -274,23 +243,6 @@ fn matvec_dot4(
 // of outputs (rows ty + 16i, columns tx + 16j). The two tiles, stored k-major, take 4 KiB
 // (small workgroup memory also keeps pipeline creation quick where the driver initialises it
 // with generated code, as SwiftShader does).
-const TILE = 64u;
-const TILE_K = 8u;
-var<workgroup> xs: array<f32, TILE * TILE_K>;
-var<workgroup> ws: array<f32, TILE * TILE_K>;
-
-fn store4(m: u32, n: u32, v: vec4<f32>) {
-  if (m >= params.m) {
-    return;
-  }
-  for (var j = 0u; j < 4u; j++) {
-    let col = n + 16u * j;
-    if (col < params.n) {
-      y[m * params.n + col] = finish(col, v[j]);
-    }
-  }
-}
-
 @compute @workgroup_size(256)
 fn matmul(
   @builtin(workgroup_id) wid: vec3<u32>,
@@ -341,14 +293,11 @@ fn matmul(
       }
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < TILE_K; kk++) {
-      let a = vec4<f32>(xs[kk * TILE + ty], xs[kk * TILE + ty + 16u], xs[kk * TILE + ty + 32u], xs[kk * TILE + ty + 48u]);
-      let b = vec4<f32>(ws[kk * TILE + tx], ws[kk * TILE + tx + 16u], ws[kk * TILE + tx + 32u], ws[kk * TILE + tx + 48u]);
-      acc0 += a.x * b;
-      acc1 += a.y * b;
-      acc2 += a.z * b;
-      acc3 += a.w * b;
-    }
+    let block = tile_products(tx, ty);
+    acc0 += block.r0;
+    acc1 += block.r1;
+    acc2 += block.r2;
+    acc3 += block.r3;
     workgroupBarrier();
   }
 
@@ -415,15 +364,4 @@ fn run_products(x0: vec4<f32>, x1: vec4<f32>, r0: Run, r1: Run, r2: Run, r3: Run
     dot(x0, r2.lo) + dot(x1, r2.hi),
     dot(x0, r3.lo) + dot(x1, r3.hi),
   );
-}
-
-fn store_block(m: u32, n0: u32, v: vec4<f32>) {
-  if (m >= params.m) {
-    return;
-  }
-  for (var j = 0u; j < 4u; j++) {
-    if (n0 + j < params.n) {
-      y[m * params.n + n0 + j] = finish(n0 + j, v[j]);
-    }
-  }
 }

@@ -5,7 +5,8 @@
  * GPU, then frees the f16 copy, so at most one 16-bit matrix exists at a time.
  */
 import actQuantCode from '../../shaders/act_quant.wgsl?raw';
-import matmulCode from '../../shaders/matmul.wgsl?raw';
+import matmulOwnCode from '../../shaders/matmul.wgsl?raw';
+import matmulCommonCode from '../../shaders/matmul_common.wgsl?raw';
 import matmulQCode from '../../shaders/matmul_q.wgsl?raw';
 import quantizeCode from '../../shaders/quantize.wgsl?raw';
 import type { GpuContext } from '../gpu/context';
@@ -87,10 +88,13 @@ function prefillDispatch(gpu: GpuContext, w: LinearWeight, m: number): { entry: 
   return { entry: 'matmul', workgroups: grid(tiles(w, m), maxPerDim) };
 }
 
-/** matmul_q.wgsl with the line that defines its dot4u8 (see the top of that file). */
+/** matmul.wgsl with the helpers it shares with matmul_q.wgsl. */
+const matmulCode = `${matmulOwnCode}\n${matmulCommonCode}`;
+
+/** matmul_q.wgsl with the line that defines its dot4u8 (see the top of that file) and the shared helpers. */
 function matmulQModule(gpu: GpuContext): string {
   const body = integerDot(gpu) === 'native' ? 'dot4U8Packed(a, b)' : 'dot4u8_portable(a, b)';
-  return `fn dot4u8(a: u32, b: u32) -> u32 { return ${body}; }\n${matmulQCode}`;
+  return `fn dot4u8(a: u32, b: u32) -> u32 { return ${body}; }\n${matmulQCode}\n${matmulCommonCode}`;
 }
 
 /** A 16-byte buffer bound where a kernel declares a binding this call does not use (no bias, symmetric zeros). */
