@@ -3,7 +3,7 @@
  * They define what the WGSL kernels must compute; tests compare the two.
  */
 import { roundToF16 } from '../../quant/f16';
-import { roundHalfEven } from '../../quant/rtn';
+import { dequantize, quantizeRtn } from '../../quant/rtn';
 
 export function rmsNormReference(x: Float32Array, weight: Float32Array, rows: number, width: number, eps: number): Float32Array {
   const y = new Float32Array(rows * width);
@@ -34,29 +34,14 @@ export function ropeReference(x: Float32Array, table: Float32Array, tokens: numb
 }
 
 /**
- * What the KV cache gives back for values written in groups of `group` channels:
- * asymmetric min-max codes of `bits` bits with an f16 scale (kv_cache.wgsl), or f16 / f32 values.
+ * What the KV cache gives back for values written in groups of `group` channels: f32 or f16
+ * values, or asymmetric min-max codes of `bits` bits with an f16 scale (kv_cache.wgsl), which is
+ * the weights' round-to-nearest quantizer applied to each group.
  */
 export function kvRoundTripReference(values: Float32Array, bits: number, group: number): Float32Array {
   if (bits === 32) return Float32Array.from(values);
   if (bits === 16) return values.map(roundToF16);
-  const out = new Float32Array(values.length);
-  const maxQ = 2 ** bits - 1;
-  for (let g = 0; g < values.length; g += group) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let j = 0; j < group; j++) {
-      lo = Math.min(lo, values[g + j]);
-      hi = Math.max(hi, values[g + j]);
-    }
-    const scale = roundToF16(Math.fround(Math.fround(Math.max(Math.fround(hi - lo), 1e-5)) / maxQ));
-    const zero = Math.min(Math.max(-roundHalfEven(Math.fround(lo / scale)), 0), maxQ);
-    for (let j = 0; j < group; j++) {
-      const q = Math.min(Math.max(roundHalfEven(Math.fround(values[g + j] / scale)) + zero, 0), maxQ);
-      out[g + j] = Math.fround((q - zero) * scale);
-    }
-  }
-  return out;
+  return dequantize(quantizeRtn(values, values.length / group, group, { bits, group, symmetric: false }));
 }
 
 /**
