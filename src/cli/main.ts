@@ -36,6 +36,15 @@ function reportStage(progress: ProgressLine, preset: string, s: RunStage): void 
   else progress.update(`${preset}: scoring`, s.progress.windowsDone, s.progress.windowsTotal, 'windows', s.progress.secondsLeft, `${s.progress.tokensPerSecond.toFixed(0)} tok/s, ppl ${s.progress.perplexity.toFixed(3)}`);
 }
 
+/** Opens the model and checks every preset against it: a bad preset name fails before any download or GPU work. */
+async function openForPresets(spec: string, presetNames: string[]) {
+  const presets = presetNames.map(parsePreset);
+  const source = await openModelSource(spec, (text) => process.stderr.write(`${text}\n`));
+  const model = await loadModel(source.files);
+  for (const preset of presets) validatePresetForModel(preset, model.config);
+  return { source, model };
+}
+
 const program = new Command();
 program
   .name('quantlab')
@@ -55,10 +64,7 @@ program
   .option('--json', 'print one JSON result record a line to stdout')
   .action(async (opts) => {
     if (opts.task !== 'perplexity') throw new InvalidArgumentError(`unknown task "${opts.task}": the task QuantLab runs is perplexity`);
-    const presets = (opts.preset as string[]).map(parsePreset);
-    const source = await openModelSource(opts.model, (text) => process.stderr.write(`${text}\n`));
-    const model = await loadModel(source.files);
-    for (const preset of presets) validatePresetForModel(preset, model.config);
+    const { source, model } = await openForPresets(opts.model, opts.preset);
     const text = opts.data ? await readFile(opts.data, 'utf8') : await source.heldOutText();
     const dataset = opts.data ?? `${model.name} held-out text`;
     await withGpu(async (gpu) => {
@@ -95,10 +101,7 @@ program
   .option('--repeat <n>', 'timed repetitions (the best is kept)', positiveInt, 3)
   .option('--json', 'print one JSON record a line to stdout')
   .action(async (opts) => {
-    const presets = (opts.preset as string[]).map(parsePreset);
-    const source = await openModelSource(opts.model, (text) => process.stderr.write(`${text}\n`));
-    const model = await loadModel(source.files);
-    for (const preset of presets) validatePresetForModel(preset, model.config);
+    const { source, model } = await openForPresets(opts.model, opts.preset);
     const text = await source.heldOutText();
     await withGpu(async (gpu) => {
       for (const preset of opts.preset as string[]) {
