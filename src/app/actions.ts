@@ -265,7 +265,7 @@ export async function copyLink(record: ResultRecord, where: 'results' | 'history
   } catch {
     copied = false;
   }
-  set({ shareLink: { where, preset: record.preset, url, copied } });
+  set({ shareLink: { where, preset: record.preset.name, url, copied } });
 }
 
 export function exportHistory(): void {

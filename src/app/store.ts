@@ -80,7 +80,7 @@ export const useLab = create<LabState>(() => ({
   notice: '',
 }));
 
-/** Records compare when they scored the same windows of the same text with the same model. */
+/** Records compare when they scored the same task on the same data with the same model and settings. */
 export function comparisonKey(r: ResultRecord): string {
-  return JSON.stringify([r.model.name, r.dataset, r.config.n_ctx, r.config.windows]);
+  return JSON.stringify([r.model.name, r.task.name, r.task.dataset.name, r.task.settings]);
 }

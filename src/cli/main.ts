@@ -82,9 +82,10 @@ program
         } else {
           const m = record.metrics;
           process.stdout.write(
-            `${record.preset}: perplexity ${m.perplexity.toFixed(4)}, ${m.bits_per_byte.toFixed(4)} bits/byte over ${m.tokens} tokens ` +
-              `(${record.config.windows} windows of ${record.config.n_ctx}); weights ${formatBytes(record.memory.weights_bytes)}, ` +
-              `KV cache ${formatBytes(record.memory.kv_cache_bytes)}; ${record.timing.seconds.toFixed(1)} s\n`,
+            `${record.preset.name}: perplexity ${m.perplexity.toFixed(4)}, ${m.bits_per_byte.toFixed(4)} bits/byte over ${m.tokens} tokens ` +
+              `(${record.task.settings.windows} windows of ${record.task.settings.n_ctx}); weights ${formatBytes(record.memory.weights_bytes)}, ` +
+              `KV cache ${formatBytes(record.memory.kv_cache_bytes)}; loading ${record.timing.upload_seconds.toFixed(1)} s, ` +
+              `scoring ${record.timing.score_seconds.toFixed(1)} s\n`,
           );
         }
       }

@@ -2,8 +2,11 @@ import type { GpuContext } from '../gpu/context';
 import { destroyModel, uploadModel, type UploadProgress } from '../engine/model';
 import { InferenceSession } from '../engine/session';
 import { describeModel, type LoadedModel } from '../model/load';
-import { parsePreset, validatePresetForModel, formatPreset } from '../quant/presets';
-import { newRecordId, type ResultRecord } from '../results/record';
+import { effectiveBitsPerWeight, formatPreset, parsePreset, validatePresetForModel } from '../quant/presets';
+import { describeDevice } from '../results/device';
+import { newRecordId, RECORD_SCHEMA, type ResultRecord } from '../results/record';
+import { sha256Hex } from '../util/sha256';
+import { QUANTLAB_VERSION } from '../version';
 import { evaluatePerplexity, type PerplexityProgress, type RunHooks } from './perplexity';
 
 export interface PerplexityRunOptions {
@@ -12,6 +15,8 @@ export interface PerplexityRunOptions {
   text: string;
   dataset: string;
   nCtx: number;
+  /** The sweep the record belongs to; a run of its own when absent. */
+  sweep?: string;
   limit?: number;
   /** Tokens a forward call takes at most; the window is fed in calls of this size. */
   maxBatch?: number;
@@ -37,7 +42,7 @@ export async function runPerplexity(
 ): Promise<ResultRecord> {
   const preset = parsePreset(options.preset);
   validatePresetForModel(preset, model.config);
-  const started = performance.now();
+  const uploadStarted = performance.now();
   const gpuModel = await gpu.check('loading the weights onto the GPU', () =>
     uploadModel(gpu, model.config, model.weights, preset, (progress) => hooks.onStage?.({ stage: 'upload', progress }), hooks.signal),
   );
@@ -47,6 +52,7 @@ export async function runPerplexity(
       contextLength: options.nCtx,
       maxBatch: Math.min(options.maxBatch ?? 512, options.nCtx),
     }));
+    const scoreStarted = performance.now();
     hooks.onStage?.({ stage: 'tokenize' });
     const tokens = model.tokenizer.encode(options.text, { addSpecialTokens: false });
     const metrics = await evaluatePerplexity(
@@ -56,21 +62,38 @@ export async function runPerplexity(
       { nCtx: options.nCtx, limit: options.limit, bosTokenId: model.tokenizer.addsBos ? model.tokenizer.bosTokenId : null },
       { onProgress: (progress) => hooks.onStage?.({ stage: 'score', progress }), signal: hooks.signal, resume: hooks.resume },
     );
-    const seconds = (performance.now() - started) / 1000;
+    const scoreSeconds = (performance.now() - scoreStarted) / 1000;
+    // A resumed run scored only the windows the interrupted one had not.
+    const windowsRun = metrics.windows - Math.min(hooks.resume?.window_nll.length ?? 0, metrics.windows);
+    const id = newRecordId();
     return {
-      schema: 1,
-      id: newRecordId(),
+      schema: RECORD_SCHEMA,
+      id,
+      sweep: options.sweep ?? id,
       createdAt: new Date().toISOString(),
-      model: { name: model.name, parameters: describeModel(model.config).parameters },
-      preset: formatPreset(preset),
-      task: 'perplexity',
-      dataset: options.dataset,
-      config: { n_ctx: metrics.n_ctx, windows: metrics.windows },
+      quantlab: { version: QUANTLAB_VERSION },
+      model: { name: model.name, sha256: null, parameters: describeModel(model.config).parameters, architecture: model.config.modelType },
+      preset: { name: formatPreset(preset), bits_per_weight: effectiveBitsPerWeight(preset, model.config.hiddenSize) },
+      task: {
+        name: 'perplexity',
+        version: 1,
+        dataset: { name: options.dataset, sha256: await sha256Hex(options.text), rows: 1 },
+        limit: options.limit ?? null,
+        shots: 0,
+        seed: 0,
+        chat_template: false,
+        settings: { n_ctx: metrics.n_ctx, windows: metrics.windows },
+      },
       metrics: { perplexity: metrics.perplexity, bits_per_byte: metrics.bits_per_byte, tokens: metrics.tokens },
-      window_nll: metrics.window_nll,
+      items: { window_nll: metrics.window_nll },
       memory: { weights_bytes: gpuModel.weightBytes, kv_cache_bytes: session.kvBytes, scratch_bytes: session.scratchBytes },
-      timing: { seconds, tokens_per_second: (metrics.windows * (metrics.n_ctx - 1)) / seconds },
-      device: gpu.info.description,
+      timing: {
+        upload_seconds: (scoreStarted - uploadStarted) / 1000,
+        score_seconds: scoreSeconds,
+        items_per_second: windowsRun / scoreSeconds,
+        tokens_per_second: (windowsRun * (metrics.n_ctx - 1)) / scoreSeconds,
+      },
+      device: describeDevice(gpu),
     };
   } finally {
     session?.dispose();

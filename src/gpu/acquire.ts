@@ -31,5 +31,5 @@ export async function acquireFromGpu(gpu: GPU | undefined, hostHint: string): Pr
   }
   const features = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredFeatures: features, requiredLimits: requiredLimits(adapter) });
-  return new GpuContext(device, describeAdapter(adapter), [gpu, adapter]);
+  return new GpuContext(device, describeAdapter(adapter), [gpu, adapter], adapter.info ?? {});
 }

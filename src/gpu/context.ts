@@ -13,6 +13,9 @@ export class GpuError extends Error {
 
 export interface GpuInfo {
   description: string;
+  /** The adapter's own words (GPUAdapterInfo), empty where the browser hides them. */
+  vendor: string;
+  architecture: string;
   /** A CPU standing in for a GPU (SwiftShader, lavapipe, WARP): kernels without workgroup tiles run faster there. */
   isCpu: boolean;
   features: string[];
@@ -56,11 +59,18 @@ export class GpuContext {
    */
   readonly keepAlive: unknown[];
 
-  constructor(device: GPUDevice, description: string, keepAlive: unknown[] = []) {
+  constructor(
+    device: GPUDevice,
+    description: string,
+    keepAlive: unknown[] = [],
+    adapterInfo: { vendor?: string; architecture?: string } = {},
+  ) {
     this.device = device;
     this.keepAlive = keepAlive;
     this.info = {
       description,
+      vendor: adapterInfo.vendor ?? '',
+      architecture: adapterInfo.architecture ?? '',
       isCpu: /swiftshader|llvmpipe|lavapipe|warp|software/i.test(description),
       features: [...device.features],
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,

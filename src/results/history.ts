@@ -8,7 +8,7 @@
  */
 import { createStore, del, set, values, type UseStore } from 'idb-keyval';
 import { z } from 'zod';
-import { ResultRecordSchema, type ResultRecord } from './record';
+import { parseRecord, type ResultRecord } from './record';
 
 /** One database per store: idb-keyval opens each database with exactly one object store. */
 let resultsStore: UseStore | null = null;
@@ -25,8 +25,8 @@ export async function loadResults(): Promise<{ records: ResultRecord[]; skipped:
   const stored = await values<unknown>(results());
   const records: ResultRecord[] = [];
   for (const value of stored) {
-    const parsed = ResultRecordSchema.safeParse(value);
-    if (parsed.success) records.push(parsed.data);
+    const parsed = parseRecord(value);
+    if (parsed.ok) records.push(parsed.record);
   }
   records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   return { records, skipped: stored.length - records.length };

@@ -5,7 +5,7 @@
  * Whatever arrives in a link is untrusted: it is checked step by step, and
  * every failure says which step failed.
  */
-import { ResultRecordSchema, type ResultRecord } from './record';
+import { parseRecord, type ResultRecord } from './record';
 
 /** The hash parameter that carries a record. */
 export const PERMALINK_PARAM = 'r';
@@ -68,13 +68,9 @@ export async function decodeRecord(text: string): Promise<ResultRecord> {
   } catch {
     throw new DamagedLinkError('it unpacks to text that is not a result record');
   }
-  const parsed = ResultRecordSchema.safeParse(value);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'the record'}: ${i.message}`);
-    const more = parsed.error.issues.length > 3 ? ` (and ${parsed.error.issues.length - 3} more problems)` : '';
-    throw new DamagedLinkError(`the result in it is not valid: ${issues.join('; ')}${more}`);
-  }
-  return parsed.data;
+  const parsed = parseRecord(value);
+  if (!parsed.ok) throw new DamagedLinkError(`the result in it is not valid: ${parsed.problems.join('; ')}`);
+  return parsed.record;
 }
 
 /** The link to `record` on the page at `pageUrl` (its own hash is dropped). */

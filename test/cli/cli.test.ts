@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL_DIR } from '../../src/cli/source';
+import { parseRecord } from '../../src/results/record';
 
 const BIN = new URL('../../bin/quantlab.mjs', import.meta.url).pathname;
 
@@ -35,8 +36,11 @@ describe('quantlab command line', () => {
     expect(code, stderr).toBe(0);
     const record = JSON.parse(stdout.trim());
     expect(record.model.name).toBe('quantlab-tiny');
-    expect(record.preset).toBe('w4g128+kv4');
-    expect(record.task).toBe('perplexity');
+    expect(record.preset.name).toBe('w4g128+kv4');
+    expect(record.schema).toBe(2);
+    expect(record.task.name).toBe('perplexity');
+    expect(record.task.settings).toEqual({ n_ctx: 64, windows: 1 });
+    expect(parseRecord(record).ok).toBe(true);
     expect(record.metrics.tokens).toBe(31);
     expect(record.metrics.perplexity).toBeGreaterThan(1);
     expect(record.metrics.bits_per_byte).toBeGreaterThan(0);

@@ -1,6 +1,5 @@
 import { Bar, BarChart, CartesianGrid, LabelList, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ResultRecord } from '../../results/record';
-import { recordBits } from '../presetInfo';
 
 const INK = '#1f3a5f';
 const ACCENT = '#c8553d';
@@ -24,8 +23,8 @@ function roundTicks(values: number[]): number[] {
 
 export function Charts({ records }: { records: ResultRecord[] }) {
   const points = records
-    .map((r) => ({ preset: r.preset, bits: recordBits(r.preset), ppl: r.metrics.perplexity, speed: r.timing.tokens_per_second }))
-    .filter((p): p is typeof p & { bits: number } => p.bits !== null);
+    .map((r) => ({ preset: r.preset.name, bits: r.preset.bits_per_weight, ppl: r.metrics.perplexity, speed: r.timing.tokens_per_second }))
+    .filter((p): p is typeof p & { ppl: number } => p.ppl !== undefined);
   if (points.length === 0) return null;
   const ppls = points.map((p) => p.ppl);
   // A 2-bit preset can be a hundred times worse than 16-bit: a log axis keeps the good presets apart.

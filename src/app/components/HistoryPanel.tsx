@@ -52,26 +52,26 @@ export function HistoryPanel() {
                     <td>{clock(r.createdAt)}</td>
                     <td>
                       {r.model.name}
-                      <div className="hint">{r.dataset}</div>
+                      <div className="hint">{r.task.dataset.name}</div>
                     </td>
                     <td>
-                      {count(r.config.windows)} × {count(r.config.n_ctx)} tokens
+                      {count(r.task.settings.windows ?? 0)} × {count(r.task.settings.n_ctx ?? 0)} tokens
                     </td>
-                    <th scope="row">{r.preset}</th>
+                    <th scope="row">{r.preset.name}</th>
                     <td className="num" data-value={String(r.metrics.perplexity)}>
-                      {perplexity(r.metrics.perplexity)}
+                      {r.metrics.perplexity === undefined ? '–' : perplexity(r.metrics.perplexity)}
                     </td>
-                    <td className="num">{r.metrics.bits_per_byte.toFixed(4)} bits/byte</td>
+                    <td className="num">{r.metrics.bits_per_byte === undefined ? '–' : `${r.metrics.bits_per_byte.toFixed(4)} bits/byte`}</td>
                     <td className="num">{tokensPerSecond(r.timing.tokens_per_second)}</td>
                     <td className="row-actions">
                       <button type="button" disabled={key === viewKey} onClick={() => useLab.setState({ viewKey: key })}>
-                        Show<span className="sr-only"> the comparison of {r.preset}</span>
+                        Show<span className="sr-only"> the comparison of {r.preset.name}</span>
                       </button>
                       <button type="button" onClick={() => void copyLink(r, 'history')}>
-                        Copy link<span className="sr-only"> to {r.preset} of {clock(r.createdAt)}</span>
+                        Copy link<span className="sr-only"> to {r.preset.name} of {clock(r.createdAt)}</span>
                       </button>
                       <button type="button" onClick={() => void removeResult(r.id)}>
-                        Delete<span className="sr-only"> {r.preset} of {clock(r.createdAt)}</span>
+                        Delete<span className="sr-only"> {r.preset.name} of {clock(r.createdAt)}</span>
                       </button>
                     </td>
                   </tr>

@@ -2,7 +2,6 @@ import { useShallow } from 'zustand/react/shallow';
 import type { ResultRecord } from '../../results/record';
 import { copyLink } from '../actions';
 import { count, counted } from '../format';
-import { recordBits } from '../presetInfo';
 import { comparisonKey, useLab } from '../store';
 import { Charts } from './Charts';
 import { ResultsTable } from './ResultsTable';
@@ -12,9 +11,9 @@ import { ShareLinkBox } from './ShareLinkBox';
 function comparison(history: ResultRecord[], key: string | null): ResultRecord[] {
   const newest = new Map<string, ResultRecord>();
   for (const r of history) {
-    if (comparisonKey(r) === key && !newest.has(r.preset)) newest.set(r.preset, r);
+    if (comparisonKey(r) === key && !newest.has(r.preset.name)) newest.set(r.preset.name, r);
   }
-  return [...newest.values()].sort((a, b) => (recordBits(b.preset) ?? 0) - (recordBits(a.preset) ?? 0) || a.preset.localeCompare(b.preset));
+  return [...newest.values()].sort((a, b) => b.preset.bits_per_weight - a.preset.bits_per_weight || a.preset.name.localeCompare(b.preset.name));
 }
 
 export function ResultsPanel() {
@@ -30,14 +29,14 @@ export function ResultsPanel() {
       ) : (
         <>
           <p className="hint">
-            {records[0].model.name} on {records[0].dataset}: {counted(records[0].config.windows, 'window')} of{' '}
-            {count(records[0].config.n_ctx)} tokens. The newest result of each preset is shown; History below lists them all.
+            {records[0].model.name} on {records[0].task.dataset.name}: {counted(records[0].task.settings.windows ?? 0, 'window')} of{' '}
+            {count(records[0].task.settings.n_ctx ?? 0)} tokens. The newest result of each preset is shown; History below lists them all.
           </p>
           <ResultsTable
             records={records}
             actions={(r) => (
               <button type="button" onClick={() => void copyLink(r, 'results')}>
-                Copy link<span className="sr-only"> to the {r.preset} result</span>
+                Copy link<span className="sr-only"> to the {r.preset.name} result</span>
               </button>
             )}
           />

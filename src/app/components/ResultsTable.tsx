@@ -1,7 +1,6 @@
 import type { ReactNode } from 'react';
 import type { ResultRecord } from '../../results/record';
 import { bitsPerWeight, count, duration, megabytes, perplexity, tokensPerSecond } from '../format';
-import { recordBits } from '../presetInfo';
 
 /**
  * One row a result. Each perplexity cell carries the full-precision figure in
@@ -43,20 +42,20 @@ export function ResultsTable({ records, actions }: { records: ResultRecord[]; ac
         </thead>
         <tbody>
           {records.map((r) => {
-            const bits = recordBits(r.preset);
+            const perplexityValue = r.metrics.perplexity;
             return (
-              <tr key={r.id} data-testid={`result-${r.preset}`}>
-                <th scope="row">{r.preset}</th>
-                <td className="num">{bits === null ? 'unknown' : bitsPerWeight(bits)}</td>
+              <tr key={r.id} data-testid={`result-${r.preset.name}`}>
+                <th scope="row">{r.preset.name}</th>
+                <td className="num">{bitsPerWeight(r.preset.bits_per_weight)}</td>
                 <td className="num">{megabytes(r.memory.weights_bytes)}</td>
                 <td className="num">{megabytes(r.memory.kv_cache_bytes)}</td>
-                <td className="num" data-testid={`perplexity-${r.preset}`} data-value={String(r.metrics.perplexity)}>
-                  {perplexity(r.metrics.perplexity)}
+                <td className="num" data-testid={`perplexity-${r.preset.name}`} data-value={String(perplexityValue)}>
+                  {perplexityValue === undefined ? '–' : perplexity(perplexityValue)}
                 </td>
-                <td className="num">{r.metrics.bits_per_byte.toFixed(4)} bits/byte</td>
-                <td className="num">{count(r.metrics.tokens)} tokens</td>
+                <td className="num">{r.metrics.bits_per_byte === undefined ? '–' : `${r.metrics.bits_per_byte.toFixed(4)} bits/byte`}</td>
+                <td className="num">{r.metrics.tokens === undefined ? '–' : `${count(r.metrics.tokens)} tokens`}</td>
                 <td className="num">{tokensPerSecond(r.timing.tokens_per_second)}</td>
-                <td className="num">{duration(r.timing.seconds)}</td>
+                <td className="num">{duration(r.timing.upload_seconds + r.timing.score_seconds)}</td>
                 {actions && <td>{actions(r)}</td>}
               </tr>
             );

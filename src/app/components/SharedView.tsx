@@ -60,7 +60,7 @@ function SharedRecord({ record: r }: { record: ResultRecord }) {
         </dd>
         <dt>Text</dt>
         <dd>
-          {r.dataset}: {counted(r.config.windows, 'window')} of {count(r.config.n_ctx)} tokens
+          {r.task.dataset.name}: {counted(r.task.settings.windows ?? 0, 'window')} of {count(r.task.settings.n_ctx ?? 0)} tokens
         </dd>
         <dt>GPU memory</dt>
         <dd>
@@ -68,7 +68,7 @@ function SharedRecord({ record: r }: { record: ResultRecord }) {
           {megabytes(r.memory.scratch_bytes)}
         </dd>
         <dt>GPU</dt>
-        <dd>{r.device}</dd>
+        <dd>{r.device.description}</dd>
         <dt>Measured</dt>
         <dd>{clock(r.createdAt)}</dd>
       </dl>
