@@ -209,6 +209,9 @@ function plainIssue(issue: { path: PropertyKey[]; message: string; code: string 
   return { field, message: field === '(row)' ? message : `${field}: ${message}` };
 }
 
+/** The fields that are numbers in the schemas, for CSV files with a header (whose fields are all text). */
+const NUMBER_FIELDS: Partial<Record<string, readonly string[]>> = { piqa: ['label'], boolq: ['label'], mmlu: ['answer'], continuation: ['label'] };
+
 /** One record as a checked row of the schema, or a DataError naming the file, row and field. */
 function toRow(layout: Layout, mapping: FieldMapping, record: RawRecord, index: number, part: Part): unknown {
   const where = `${part.file.name}, row ${index + 1} (${record.at})`;
@@ -219,12 +222,19 @@ function toRow(layout: Layout, mapping: FieldMapping, record: RawRecord, index: 
         const path = mapping[field];
         const v = valueAt(record.value, path);
         if (v === undefined || v === null) throw new FieldError(field, `${field} is missing${path !== field ? ` (looked for "${path}")` : ''}`);
+        // CSV has only text: a whole number where the schema has one is read as that number.
+        if (part.format === 'csv' && NUMBER_FIELDS[layout.schema]?.includes(field) && typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) return Number(v);
         return v;
       },
       { subject: part.subject, index },
     );
   } catch (e) {
-    if (e instanceof FieldError) throw new DataError(`${where}: ${e.message}`, { file: part.file.name, row: index + 1, field: e.field });
+    if (e instanceof FieldError) {
+      const path = mapping[e.field];
+      const column = /^\d+$/.test(path ?? '') ? `column ${Number(path) + 1}` : `"${path}"`;
+      const at = path && path !== e.field && !e.message.includes(`"${path}"`) ? ` (at ${column} in the file)` : '';
+      throw new DataError(`${where}: ${e.message}${at}`, { file: part.file.name, row: index + 1, field: e.field });
+    }
     throw e;
   }
   const parsed = ROW_SCHEMAS[layout.schema].safeParse(row);
@@ -257,56 +267,51 @@ function layoutsFor(spec: DatasetSpec, format: FormatId): Layout[] {
   return spec.layouts.map((id) => findLayout(id)!).filter((l) => l.formats.includes(format));
 }
 
+/** The record as a row under the layout, or the DataError that refuses it. */
+function tryRow(layout: Layout, mapping: FieldMapping, record: RawRecord, part: Part): DataError | null {
+  try {
+    toRow(layout, mapping, record, 0, part);
+    return null;
+  } catch (e) {
+    if (e instanceof DataError) return e;
+    throw e;
+  }
+}
+
 /**
  * The layout for a file: the first of the dataset's layouts for this format under which the
- * first record has every field and makes a valid row; failing that, the one that finds most fields.
+ * first record makes a valid row; failing that, the one that finds most of its fields.
+ * `overrides` (the Hub's names, the user's mapping) apply over each layout's paths.
  */
-function chooseLayout(spec: DatasetSpec, part: Part, first: RawRecord | undefined, hubMapping?: FieldMapping): { layout: Layout; mapping: FieldMapping; problem: string | null } {
+function chooseLayout(spec: DatasetSpec, part: Part, first: RawRecord | undefined, overrides: FieldMapping): { layout: Layout; mapping: FieldMapping; problem: DataError | null } {
   const candidates = layoutsFor(spec, part.format);
   if (candidates.length === 0) {
     throw new DataError(`${part.file.name}: ${spec.id} cannot be read from ${FORMAT_NAMES[part.format]}; it reads ${spec.files}`, { file: part.file.name });
   }
-  if (!first) return { layout: candidates[0], mapping: effectiveMapping(candidates[0], hubMapping), problem: `${part.file.name} has no rows` };
-  let best: { layout: Layout; mapping: FieldMapping; found: number; problem: string } | null = null;
+  if (!first) return { layout: candidates[0], mapping: effectiveMapping(candidates[0], overrides), problem: new DataError(`${part.file.name} has no rows`, { file: part.file.name }) };
+  let best: { layout: Layout; mapping: FieldMapping; found: number; problem: DataError } | null = null;
   for (const layout of candidates) {
-    const mapping = effectiveMapping(layout, hubMapping);
+    const mapping = effectiveMapping(layout, overrides);
+    const problem = tryRow(layout, mapping, first, part);
+    if (!problem) return { layout, mapping, problem };
     const found = Object.values(mapping).filter((p) => valueAt(first.value, p) !== undefined).length;
-    try {
-      toRow(layout, mapping, first, 0, part);
-      return { layout, mapping, problem: null };
-    } catch (e) {
-      if (!(e instanceof DataError)) throw e;
-      if (!best || found > best.found) best = { layout, mapping, found, problem: e.message };
-    }
+    if (!best || found > best.found) best = { layout, mapping, found, problem };
   }
-  return { layout: best!.layout, mapping: best!.mapping, problem: best!.problem };
+  return best!;
 }
 
 async function resolvePlan(store: DatasetStore, spec: DatasetSpec, parts: Part[], options: ImportOptions, hubMapping?: FieldMapping) {
   const sample = await firstRecords(parts[0], 3, options.signal);
   const saved = options.layout || options.mapping ? null : await store.getMapping(spec.storedAs);
   const layoutId = options.layout ?? saved?.layout;
-  if (layoutId) {
-    const layout = findLayout(layoutId);
-    if (!layout || layout.schema !== spec.schema) throw new DataError(`layout ${layoutId} does not make rows of ${spec.id} (${spec.schema})`);
-    if (!layout.formats.includes(parts[0].format)) throw new DataError(`layout ${layoutId} does not read ${FORMAT_NAMES[parts[0].format]}`);
-    const mapping = effectiveMapping(layout, { ...hubMapping, ...(options.mapping ?? saved?.mapping) });
-    let problem: string | null = null;
-    if (sample[0]) {
-      try {
-        toRow(layout, mapping, sample[0], 0, parts[0]);
-      } catch (e) {
-        if (!(e instanceof DataError)) throw e;
-        problem = e.message;
-      }
-    }
-    return { layout, mapping, sample, problem };
-  }
-  const chosen = chooseLayout(spec, parts[0], sample[0], hubMapping);
-  if (options.mapping) {
-    chosen.mapping = effectiveMapping(chosen.layout, { ...hubMapping, ...options.mapping });
-  }
-  return { ...chosen, sample };
+  const overrides = { ...hubMapping, ...(options.mapping ?? saved?.mapping) };
+  if (!layoutId) return { ...chooseLayout(spec, parts[0], sample[0], overrides), sample };
+  const layout = findLayout(layoutId);
+  if (!layout || layout.schema !== spec.schema) throw new DataError(`layout ${layoutId} does not make rows of ${spec.id} (${spec.schema})`);
+  if (!layout.formats.includes(parts[0].format)) throw new DataError(`layout ${layoutId} does not read ${FORMAT_NAMES[parts[0].format]}`);
+  const mapping = effectiveMapping(layout, overrides);
+  const problem = sample[0] ? tryRow(layout, mapping, sample[0], parts[0]) : new DataError(`${parts[0].file.name} has no rows`, { file: parts[0].file.name });
+  return { layout, mapping, sample, problem };
 }
 
 async function partsOf(spec: DatasetSpec, files: DataFile[], options: ImportOptions): Promise<Part[]> {
@@ -329,7 +334,7 @@ export async function planImport(store: DatasetStore, datasetId: string, files: 
     mapping,
     fields,
     sample: sample.map((r) => r.value),
-    problem,
+    problem: problem?.message ?? null,
   };
 }
 
@@ -387,7 +392,7 @@ async function runImport(store: DatasetStore, spec: DatasetSpec, parts: Part[], 
   const name = spec.storedAs;
   throwIfAborted(options.signal, spec.id);
   const { layout, mapping, problem } = await resolvePlan(store, spec, parts, options, hubMapping);
-  if (problem) throw new DataError(problem);
+  if (problem) throw problem;
 
   const allFiles = parts.flatMap((p) => (p.labels ? [p.file, p.labels] : [p.file]));
   const hashPass = (p: Part) => p.format === 'parquet' && !source.remote;
@@ -500,11 +505,17 @@ async function runImport(store: DatasetStore, spec: DatasetSpec, parts: Part[], 
   }
 }
 
-/** Files the user has: dropped in the page, or paths opened by the CLI (nodeFiles.ts). */
-export async function importFiles(store: DatasetStore, datasetId: string, files: DataFile[], options: ImportOptions = {}): Promise<DatasetManifest> {
+/** Files the user has: dropped in the page, or paths opened by the CLI (nodeFiles.ts). `kind` says where they came from. */
+export async function importFiles(
+  store: DatasetStore,
+  datasetId: string,
+  files: DataFile[],
+  options: ImportOptions = {},
+  kind: 'file' | 'embedded' = 'file',
+): Promise<DatasetManifest> {
   const spec = datasetSpec(datasetId);
   const parts = await partsOf(spec, files, options);
-  return runImport(store, spec, parts, { kind: 'file', label: files.map((f) => f.name).join(', '), remote: false }, options);
+  return runImport(store, spec, parts, { kind, label: files.map((f) => f.name).join(', '), remote: false }, options);
 }
 
 /** A file behind a URL, in any of the formats a dropped file may have. */

@@ -1,7 +1,8 @@
 /** Dataset files on disk, for the CLI and tests; apart from files.ts so the page never imports node:fs. */
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DataError } from './errors';
 import { checkSlice, type DataFile } from './files';
 
@@ -39,3 +40,9 @@ export async function nodeDataFile(path: string, name = basename(path)): Promise
   };
   return file;
 }
+
+/** public/ of the project: src/data/ and the CLI bundle in dist/cli/ both sit two folders below the root. */
+export const PUBLIC_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../public');
+
+/** The shipped datasets from public/ on disk (ensureEmbedded's loader for the CLI). */
+export const nodeEmbedded = (publicDir = PUBLIC_DIR) => (path: string) => nodeDataFile(join(publicDir, path));

@@ -9,7 +9,7 @@
  *
  * Only a committed manifest makes chunks reachable; recover() removes the rest.
  */
-import { mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, statfs, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseManifest, SavedMappingSchema, type DatasetManifest, type DatasetStore } from './store';
@@ -122,6 +122,8 @@ export async function openFileStore(root = join(defaultCacheDir(), 'datasets')):
 
     async abortImport(name, importId) {
       await rm(join(dir(name), `${importId}.part`), { recursive: true, force: true });
+      // A dataset that was new leaves no empty folder behind.
+      await rmdir(dir(name)).catch(() => {});
     },
 
     async getChunk(name, importId, split, index) {
