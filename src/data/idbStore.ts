@@ -29,6 +29,7 @@ const STALE_MS = 6 * 3600_000;
 const importRange = (name: string, importId: string) => IDBKeyRange.bound([name, importId], [name, importId, []]);
 const nameRange = (name: string) => IDBKeyRange.bound([name], [name, []]);
 
+/** Opens the store and removes what imports cut short (a closed or crashed tab) left behind. */
 export async function openIndexedDbStore(dbName = DATASET_DB): Promise<DatasetStore> {
   const db: IDBPDatabase<Schema> = await openDB<Schema>(dbName, 1, {
     upgrade(d) {
@@ -149,5 +150,6 @@ export async function openIndexedDbStore(dbName = DATASET_DB): Promise<DatasetSt
       return { free: quota === undefined ? null : Math.max(0, quota - (usage ?? 0)), persisted };
     },
   };
+  await store.recover();
   return store;
 }

@@ -352,9 +352,10 @@ class Progress {
     private readonly report?: (p: ImportProgress) => void,
   ) {}
 
-  emit(force = false): void {
+  /** Reports at most every 100 ms while bytes are read; always when a chunk is stored (`always`) and at the end (`done`). */
+  emit(always = false, done = false): void {
     const now = Date.now();
-    if (!this.report || (!force && now - this.last < 100)) return;
+    if (!this.report || (!always && now - this.last < 100)) return;
     this.last = now;
     const seconds = Math.max((now - this.started) / 1000, 1e-3);
     const rate = this.bytes / seconds;
@@ -368,8 +369,8 @@ class Progress {
       bytesPerSecond: rate,
       rowsPerSecond: this.rows / seconds,
       secondsElapsed: seconds,
-      secondsLeft: force ? 0 : left,
-      done: force,
+      secondsLeft: done ? 0 : left,
+      done,
     });
   }
 }
@@ -427,7 +428,7 @@ async function runImport(store: DatasetStore, spec: DatasetSpec, parts: Part[], 
         info.chunkRows.push(chunk.length);
         info.storedBytes += chunkBytes;
         progress.rows += chunk.length;
-        progress.emit();
+        progress.emit(true);
         chunk = [];
         chunkBytes = 0;
       };
@@ -490,7 +491,7 @@ async function runImport(store: DatasetStore, spec: DatasetSpec, parts: Part[], 
     throwIfAborted(options.signal, spec.id);
     await store.commit(manifest);
     if (options.mapping || options.layout) await store.saveMapping(name, { layout: layout.id, mapping });
-    progress.emit(true);
+    progress.emit(true, true);
     return manifest;
   } catch (e) {
     if (began) await store.abortImport(name, importId);

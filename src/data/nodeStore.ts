@@ -45,6 +45,7 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Opens the store and removes what imports cut short (a killed process) left behind. */
 export async function openFileStore(root = join(defaultCacheDir(), 'datasets')): Promise<DatasetStore> {
   await mkdir(root, { recursive: true });
   const dir = (name: string) => join(root, enc(name));
@@ -53,7 +54,7 @@ export async function openFileStore(root = join(defaultCacheDir(), 'datasets')):
   const datasetDirs = async () =>
     (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory() && e.name !== 'mappings' && !e.name.startsWith('.'));
 
-  return {
+  const store: DatasetStore = {
     kind: 'files',
     location: root,
 
@@ -148,4 +149,6 @@ export async function openFileStore(root = join(defaultCacheDir(), 'datasets')):
       return { free: Number(s.bavail) * Number(s.bsize), persisted: null };
     },
   };
+  await store.recover();
+  return store;
 }
