@@ -6,6 +6,7 @@
  * nothing stored before is touched. The import becomes visible only when it is complete.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import type { FileMetaData } from 'hyparquet';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { detectFormat, FORMAT_NAMES, isLabelFile } from './detect';
 import { DataError, ImportCancelled, isQuotaError, StorageFull, throwIfAborted } from './errors';
@@ -166,7 +167,7 @@ async function* withLabels(records: AsyncIterable<RawRecord>, labels: DataFile, 
   }
 }
 
-function records(part: Part, bytes: AsyncIterable<Uint8Array>, file: DataFile, signal?: AbortSignal): AsyncIterable<RawRecord> {
+function records(part: Part, bytes: AsyncIterable<Uint8Array>, file: DataFile, signal?: AbortSignal, footer?: FileMetaData): AsyncIterable<RawRecord> {
   const text = () => utf8Pieces(bytes, file.name);
   let out: AsyncIterable<RawRecord>;
   switch (part.format) {
@@ -196,7 +197,7 @@ function records(part: Part, bytes: AsyncIterable<Uint8Array>, file: DataFile, s
       break;
     case 'parquet':
       out = (async function* () {
-        for await (const batch of parquetRecordBatches(file, signal)) yield* batch;
+        for await (const batch of parquetRecordBatches(file, signal, footer)) yield* batch;
       })();
       break;
   }
@@ -438,6 +439,7 @@ async function runImport(store: DatasetStore, spec: DatasetSpec, parts: Part[], 
         let file = part.file;
         let bytes: AsyncIterable<Uint8Array>;
         let sha256From: 'computed' | 'stated' | null = 'computed';
+        let footer: FileMetaData | undefined;
         if (part.format === 'parquet') {
           if (source.remote) {
             sha256From = part.file.statedSha256 ? 'stated' : null;
@@ -449,13 +451,13 @@ async function runImport(store: DatasetStore, spec: DatasetSpec, parts: Part[], 
             }
           }
           file = countingFile(part.file, counted);
-          await parquetFooter(file, options.signal);
+          footer = await parquetFooter(file, options.signal);
           bytes = (async function* () {})();
         } else {
           bytes = hashing(part.file.stream(0, options.signal), hash, counted);
         }
         let index = 0;
-        for await (const record of records({ ...part, file }, bytes, file, options.signal)) {
+        for await (const record of records({ ...part, file }, bytes, file, options.signal, footer)) {
           throwIfAborted(options.signal, spec.id);
           const row = toRow(layout, mapping, record, index++, part);
           chunk.push(row);

@@ -32,7 +32,8 @@ export async function parquetFooter(file: DataFile, signal?: AbortSignal): Promi
   if (tail !== MAGIC) throw refuse('it does not end with PAR1 (truncated?)');
   let metadata: FileMetaData;
   try {
-    metadata = await parquetMetadataAsync(asyncBuffer(file, signal));
+    // The footer is usually a few KB: ask for 64 KiB from the end (hyparquet asks again if it is longer).
+    metadata = await parquetMetadataAsync(asyncBuffer(file, signal), { initialFetchSize: 1 << 16 });
   } catch (e) {
     if (e instanceof DataError) throw e;
     throw refuse(`its footer cannot be read (${(e as Error).message})`, e);
