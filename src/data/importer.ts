@@ -18,7 +18,7 @@ import { parquetFooter, parquetRecordBatches } from './formats/parquet';
 import { textRecords } from './formats/text';
 import { hubParquetFiles, type HubDatasetOptions } from './hub';
 import { httpDataFile, type HttpOptions } from './http';
-import { effectiveMapping, FieldError, fieldPaths, findLayout, valueAt, type FieldMapping, type FormatId, type Layout } from './layouts';
+import { effectiveMapping, FieldError, fieldPaths, findLayout, layoutsFor, valueAt, type FieldMapping, type FormatId, type Layout } from './layouts';
 import type { RawRecord } from './records';
 import { datasetSpec, MMLU_SUBJECTS, type DatasetSpec } from './registry';
 import { ROW_SCHEMAS } from './schemas';
@@ -264,8 +264,8 @@ async function firstRecords(part: Part, n: number, signal?: AbortSignal): Promis
   return out;
 }
 
-function layoutsFor(spec: DatasetSpec, format: FormatId): Layout[] {
-  return spec.layouts.map((id) => findLayout(id)!).filter((l) => l.formats.includes(format));
+function layoutsReading(spec: DatasetSpec, format: FormatId): Layout[] {
+  return layoutsFor(spec.layouts).filter((l) => l.formats.includes(format));
 }
 
 /** The record as a row under the layout, or the DataError that refuses it. */
@@ -285,7 +285,7 @@ function tryRow(layout: Layout, mapping: FieldMapping, record: RawRecord, part: 
  * `overrides` (the Hub's names, the user's mapping) apply over each layout's paths.
  */
 function chooseLayout(spec: DatasetSpec, part: Part, first: RawRecord | undefined, overrides: FieldMapping): { layout: Layout; mapping: FieldMapping; problem: DataError | null } {
-  const candidates = layoutsFor(spec, part.format);
+  const candidates = layoutsReading(spec, part.format);
   if (candidates.length === 0) {
     throw new DataError(`${part.file.name}: ${spec.id} cannot be read from ${FORMAT_NAMES[part.format]}; it reads ${spec.files}`, { file: part.file.name });
   }

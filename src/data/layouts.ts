@@ -344,3 +344,8 @@ export function fieldPaths(record: unknown, prefix = '', depth = 0): string[] {
     return [path, ...inner];
   });
 }
+
+/** The layouts a dataset's files may have, for the page's format and mapping choices. */
+export function layoutsFor(layoutIds: readonly string[]): Layout[] {
+  return layoutIds.map((id) => findLayout(id)).filter((l): l is Layout => Boolean(l));
+}

@@ -66,6 +66,11 @@ beforeAll(async () => {
       res.end();
     };
     if (url.includes('owner/gated')) return fail(401, 'GatedRepo');
+    if (url.startsWith('/files/')) {
+      const body = readFileSync(join(SHARED, url.slice('/files/'.length)));
+      res.writeHead(200, { 'Content-Length': body.length });
+      return res.end(req.method === 'HEAD' ? undefined : body);
+    }
     const list = /^\/api\/datasets\/(.+)\/parquet\/([^/]+)\/([^/]+)$/.exec(url);
     const redirect = /^\/api\/datasets\/(.+)\/parquet\/([^/]+)\/([^/]+)\/0\.parquet$/.exec(url);
     const resolve = /^\/datasets\/(.+)\/resolve\/refs\/convert\/parquet\/([^/]+)\/([^/]+)\/0000\.parquet$/.exec(url);
@@ -186,6 +191,11 @@ describe('importing from a URL', () => {
       '0000.parquet is not a complete Parquet file: it does not end with PAR1 (truncated?)',
     );
     expect((await t.store.get('arc_easy'))!.importId).toBe(m.importId);
+  });
+
+  it('a JSONL file streamed whole and hashed on the way', async () => {
+    const m = await importUrl(t.store, 'gsm8k', `${server.url}/files/gsm8k/test.jsonl`);
+    expect(m).toMatchObject({ rows: 1319, sha256: '3730d312f6e3440559ace48831e51066acaca737f6eabec99bccb9e4b3c39d14', files: [{ sha256From: 'computed' }] });
   });
 
   it('a missing file is refused with the HTTP status', async () => {

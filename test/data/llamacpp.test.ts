@@ -107,7 +107,8 @@ describe('--multiple-choice binary', () => {
     new DataView(damaged.buffer).setUint32(4 + 4 * 5, 12345, true);
     await refuse(damaged, /^arc\.bin: task 6 of 20 starts at byte \d+ but the file's index says 12345; the file is damaged$/);
     const none = tasks.map((x, i) => (i === 7 ? { ...x, mc1: { ...x.mc1, labels: x.mc1.labels.map(() => 0) } } : x));
-    const error = await importFiles(t.store, 'arc_easy', [bytesDataFile(multipleChoiceFile(none), 'arc.bin')]).catch((e: DataError) => e);
+    const error = (await importFiles(t.store, 'arc_easy', [bytesDataFile(multipleChoiceFile(none), 'arc.bin')]).catch((e: unknown) => e)) as DataError;
+    expect(error).toBeInstanceOf(DataError);
     expect(error.message).toBe('arc.bin, row 8 (task 8 of 20 (byte ' + /byte (\d+)/.exec(error.message)![1] + ')): mc1.labels should mark exactly one answer correct (label 1) but marks 0');
     expect(error.where).toMatchObject({ row: 8, field: 'mc1.labels' });
   });
