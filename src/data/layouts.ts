@@ -92,6 +92,7 @@ export const SCHEMA_FIELDS: Record<RowSchemaName, readonly string[]> = {
 };
 
 const ROW_FORMATS = ['jsonl', 'json', 'csv', 'parquet'] as const;
+const FLAT_SCHEMAS: readonly RowSchemaName[] = ['text', 'lambada', 'piqa', 'winogrande', 'boolq', 'gsm8k'];
 
 /** The Hugging Face layout of a schema: its fields under their own names (renamable by a mapping). */
 export function hfLayout(schema: RowSchemaName): Layout {
@@ -99,7 +100,8 @@ export function hfLayout(schema: RowSchemaName): Layout {
     id: `hf:${schema}`,
     schema,
     title: 'Hugging Face columns',
-    formats: schema === 'text' ? [...ROW_FORMATS, 'text'] : ROW_FORMATS,
+    // CSV holds only flat text fields: schemas with lists or objects are not read from it.
+    formats: schema === 'text' ? [...ROW_FORMATS, 'text'] : FLAT_SCHEMAS.includes(schema) ? ROW_FORMATS : ROW_FORMATS.filter((f) => f !== 'csv'),
     fields: SCHEMA_FIELDS[schema].map((name) => ({ name, path: name, what: name })),
     convert: (get) => Object.fromEntries(SCHEMA_FIELDS[schema].map((name) => [name, get(name)])),
   };

@@ -125,6 +125,25 @@ describe('the other originals broken', () => {
   });
 });
 
+describe('files of the wrong kind', () => {
+  it("TruthfulQA's generation CSV is not the multiple-choice file", async () => {
+    await refused('truthfulqa_mc1', [await shared('truthfulqa/TruthfulQA.csv')], "TruthfulQA.csv: truthfulqa_mc1 cannot be read from CSV with a header row; it reads TruthfulQA's data/v0/mc_task.json, or llama.cpp's truthful-qa multiple-choice .bin");
+  });
+
+  it('the format comes from the content where the name says nothing, and can be given', async () => {
+    const m = await importFiles(t.store, 'gsm8k', [bytesDataFile(text('gsm8k/test.jsonl'), 'gsm8k-test.txt')]);
+    expect(m).toMatchObject({ rows: 1319, source: { format: 'jsonl' } });
+    await t.store.delete('gsm8k');
+    // A CSV export with the Hugging Face columns: a .csv of Winogrande is llama.cpp's by default.
+    const rows = jsonl('winogrande/dev.jsonl');
+    const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
+    const csv = ['sentence,option1,option2,answer', ...rows.map((r) => [r.sentence, r.option1, r.option2, r.answer].map(quote).join(','))].join('\n');
+    await refused('winogrande', [bytesDataFile(csv, 'winogrande.csv')], 'winogrande.csv, line 1: 4 fields where llama-perplexity --winogrande reads 5 (index, sentence, choice 1, choice 2, answer)');
+    expect((await importFiles(t.store, 'winogrande', [bytesDataFile(csv, 'winogrande.csv')], { format: 'csv' })).rows).toBe(1267);
+    await t.store.delete('winogrande');
+  });
+});
+
 describe('Parquet written from real rows, broken', () => {
   const arc = jsonl('arc-easy/ARC-Easy-Test.jsonl')
     .slice(0, 300)
