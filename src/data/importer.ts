@@ -301,9 +301,10 @@ function chooseLayout(spec: DatasetSpec, part: Part, first: RawRecord | undefine
   return best!;
 }
 
+/** `hubMapping`: the Hub's own column names; a Hub import ignores the mapping saved for the user's files. */
 async function resolvePlan(store: DatasetStore, spec: DatasetSpec, parts: Part[], options: ImportOptions, hubMapping?: FieldMapping) {
   const sample = await firstRecords(parts[0], 3, options.signal);
-  const saved = options.layout || options.mapping ? null : await store.getMapping(spec.storedAs);
+  const saved = options.layout || options.mapping || hubMapping ? null : await store.getMapping(spec.storedAs);
   const layoutId = options.layout ?? saved?.layout;
   const overrides = { ...hubMapping, ...(options.mapping ?? saved?.mapping) };
   if (!layoutId) return { ...chooseLayout(spec, parts[0], sample[0], overrides), sample };
@@ -496,7 +497,8 @@ async function runImport(store: DatasetStore, spec: DatasetSpec, parts: Part[], 
     progress.emit(true, true);
     return manifest;
   } catch (e) {
-    if (began) await store.abortImport(name, importId);
+    // Should the removal fail too, the next open's recover() removes what is left; the first error is the one to tell.
+    if (began) await store.abortImport(name, importId).catch(() => {});
     if (isQuotaError(e) || isQuotaError((e as { cause?: unknown })?.cause)) {
       throw new StorageFull(
         `the storage ran out after ${progress.rows} rows of ${spec.id}: the partial import was removed and nothing else was changed. Free some space (delete datasets you no longer need) and try again`,
@@ -539,7 +541,7 @@ export async function importHub(store: DatasetStore, datasetId: string, options:
     const files = await hubParquetFiles(hub.repo, hub.config, split, { ...options, signal: options.signal });
     for (const file of files) parts.push({ file, split, format: 'parquet' });
   }
-  return runImport(store, spec, parts, { kind: 'hub', label: `${hub.repo} ${hub.config} (${hub.splits.join(', ')})`, remote: true }, options, hub.mapping);
+  return runImport(store, spec, parts, { kind: 'hub', label: `${hub.repo} ${hub.config} (${hub.splits.join(', ')})`, remote: true }, options, hub.mapping ?? {});
 }
 
 export { ImportCancelled, StorageFull };

@@ -140,6 +140,8 @@ describe('importing from the Hub', () => {
   });
 
   it('BoolQ (INT64 labels), TruthfulQA (structs of lists), WikiText (page -> text)', async () => {
+    // A mapping saved for the user's own files does not apply to the Hub's.
+    await t.store.saveMapping('boolq', { layout: 'hf:boolq', mapping: { question: 'q' } });
     await importHub(t.store, 'boolq', { hubUrl: server.url });
     expect(await allRows(await openRowSource(t.store, 'boolq'))).toEqual(expected.boolq.test);
     await importHub(t.store, 'truthfulqa_mc2', { hubUrl: server.url });
