@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test: types, kernels and engine through Dawn (SwiftShader where there is no GPU),
-# then the page end to end in Debian's Chromium.
+# the IndexedDB stores in Debian's Chromium (Vitest browser mode), then the page end to end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
@@ -8,4 +8,5 @@ bash scripts/system-deps.sh
 npm run build:cli --silent
 npx tsc --noEmit -p tsconfig.json
 npx vitest run
+npx vitest run --config vitest.browser.config.ts
 npx playwright test
