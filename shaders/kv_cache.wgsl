@@ -8,7 +8,8 @@
 //    one after the other; beside them, one u32 a group holds the f16 scale (low half) and the
 //    zero point (high half). Asymmetric min-max, as qllm-eval quantizes the KV cache:
 //    scale = max(max - min, 1e-5) / (2^b - 1) rounded to f16, zero = clamp(-round(min / scale), 0, 2^b - 1),
-//    q = clamp(round(x / scale) + zero, 0, 2^b - 1).
+//    q = clamp(round(x / scale) + zero, 0, 2^b - 1), bit for bit as src/quant/rtn.ts (float32 as
+//    torch computes it) whatever the GPU's division rounds like. The f16 helpers come from f16.wgsl.
 
 override KV_BITS: u32 = 16u;
 override KV_GROUP: u32 = 64u;
@@ -29,15 +30,47 @@ fn words_per_group() -> u32 {
   return (KV_GROUP * KV_BITS + 31u) / 32u;
 }
 
-// Round-to-nearest-even to the nearest f16 value, for positive finite inputs, done on the bits
-// so that the GPU and the CPU reference agree exactly whatever pack2x16float rounds like.
-fn round_to_f16(x: f32) -> f32 {
-  if (x < 6.103515625e-05) {
-    return round(x * 16777216.0) / 16777216.0;
+// float32(1e-5), written as bits so no compiler can round the literal another way.
+const SCALE_FLOOR_BITS = 0x3727c5acu;
+
+// -1, 0 or 1 as float32(x / s) lies below, on or above the half-integer t, for s > 0 an f16
+// value. float32(x / s) is t when the exact quotient lies within t's rounding interval:
+// |x - t s| <= s ulp(t) / 2 (a boundary rounds to t, whose last significand bit is 0), half that
+// below 0.5 in magnitude, where the floats are twice as dense. t s (at most 12 by 11
+// significant bits) and s ulp(t) / 2 (s times a power of two) are exact, and so is x - t s when
+// it is that small (Sterbenz): every comparison here is exact.
+fn side_of_half(x: f32, s: f32, t: f32) -> i32 {
+  let d = x - t * s;
+  var half_ulp = bitcast<f32>(bitcast<u32>(abs(t)) & 0x7f800000u) * 5.9604644775390625e-8;
+  if (abs(t) == 0.5 && (d > 0.0) != (t > 0.0)) {
+    half_ulp *= 0.5;
   }
-  let bits = bitcast<u32>(x);
-  let rounded = (bits + 0xfffu + ((bits >> 13u) & 1u)) & 0xffffe000u;
-  return bitcast<f32>(rounded);
+  if (abs(d) <= s * half_ulp) {
+    return 0;
+  }
+  return select(-1, 1, d > 0.0);
+}
+
+fn even_of(a: f32) -> f32 {
+  return select(a + 1.0, a, (i32(a) & 1) == 0);
+}
+
+// torch.round(float32(x / s)), halves to even, as the CPU reference (src/quant/rtn.ts) computes
+// it. GPU division may be off by a few ulp (SwiftShader multiplies by the reciprocal), enough to
+// tip a value next to a half step, so the estimate is only a start and the decision is taken on
+// exact products. Beyond +-1024 the result comes back clamped to it: every code saturates there.
+fn round_quotient(x: f32, s: f32) -> f32 {
+  let e = round(x / s);
+  if (abs(e) >= 1024.0) {
+    return clamp(e, -1024.0, 1024.0);
+  }
+  let above = side_of_half(x, s, e + 0.5);
+  if (above > 0) { return e + 1.0; }
+  if (above == 0) { return even_of(e); }
+  let below = side_of_half(x, s, e - 0.5);
+  if (below < 0) { return e - 1.0; }
+  if (below == 0) { return even_of(e - 1.0); }
+  return e;
 }
 
 @compute @workgroup_size(64)
@@ -69,15 +102,16 @@ fn write_quantized(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
     hi = max(hi, v);
   }
   let max_q = f32(0xffffffffu >> (32u - KV_BITS));
-  let scale = round_to_f16(max(hi - lo, 1e-5) / max_q);
-  let zero = clamp(-round(lo / scale), 0.0, max_q);
+  let scale_code = scale_bits(max(hi - lo, bitcast<f32>(SCALE_FLOOR_BITS)), max_q);
+  let scale = f16_value(scale_code);
+  let zero = clamp(-round_quotient(lo, scale), 0.0, max_q);
   let group_index = params.start_pos * params.kv_heads * groups_per_head + i;
   let word_base = group_index * words_per_group();
   for (var w = 0u; w < words_per_group(); w++) {
     cache[word_base + w] = 0u;
   }
   for (var j = 0u; j < KV_GROUP; j++) {
-    let q = u32(clamp(round(src[src_base + j] / scale) + zero, 0.0, max_q));
+    let q = u32(clamp(round_quotient(src[src_base + j], scale) + zero, 0.0, max_q));
     let bit = j * KV_BITS;
     let word = word_base + bit / 32u;
     let offset = bit % 32u;
@@ -86,5 +120,5 @@ fn write_quantized(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
       cache[word + 1u] |= q >> (32u - offset);
     }
   }
-  scales[group_index] = (pack2x16float(vec2<f32>(scale, 0.0)) & 0xffffu) | (u32(zero) << 16u);
+  scales[group_index] = scale_code | (u32(zero) << 16u);
 }

@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, expect } from 'vitest';
 import { acquireNodeGpu } from '../../src/gpu/node';
 import type { GpuContext } from '../../src/gpu/context';
 
@@ -7,6 +8,21 @@ let shared: Promise<GpuContext> | null = null;
 export function testGpu(): Promise<GpuContext> {
   shared ??= acquireNodeGpu();
   return shared;
+}
+
+/**
+ * For a test file whose tests set the shared device's `directKernels` (to run both kernel
+ * families): puts back the value each test found, pass or fail, so no test runs on the family
+ * an earlier one left behind.
+ */
+export function restoreDirectKernelsAfterEach(): void {
+  let saved: boolean | null = null;
+  beforeEach(async () => {
+    saved = (await testGpu()).directKernels;
+  });
+  afterEach(async () => {
+    if (saved !== null) (await testGpu()).directKernels = saved;
+  });
 }
 
 /** A seeded generator, so a failure can be replayed from the seed printed with it. */
@@ -20,8 +36,21 @@ export function rng(seed: number): () => number {
   };
 }
 
+/**
+ * The seed of a randomized test: TEST_SEED when it is set (to replay a failure), else a fresh one.
+ * Printed with the test's name either way, so a run's log holds what replays it.
+ */
 export function freshSeed(): number {
-  return (Date.now() ^ Math.floor(Math.random() * 2 ** 31)) >>> 0;
+  const given = process.env.TEST_SEED;
+  let seed: number;
+  if (given !== undefined && given !== '') {
+    seed = Number(given);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`TEST_SEED=${given} is not a whole number from 0 to 4294967295`);
+  } else {
+    seed = (Date.now() ^ Math.floor(Math.random() * 2 ** 31)) >>> 0;
+  }
+  console.log(`seed ${seed} for "${expect.getState().currentTestName ?? 'a test'}" (TEST_SEED=${seed} replays it)`);
+  return seed;
 }
 
 export function randomArray(n: number, next: () => number, scale = 1): Float32Array {

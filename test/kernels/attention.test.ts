@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { encodeAttention, encodeKvWrite, kvEntryBytes, type KvFormat } from '../../src/engine/ops/attention';
 import { attentionReference, kvRoundTripReference } from '../../src/engine/reference/layers';
-import { freshSeed, randomArray, relativeError, rng, testGpu } from '../helpers/gpu';
+import { freshSeed, randomArray, relativeError, restoreDirectKernelsAfterEach, rng, testGpu } from '../helpers/gpu';
+import { firstCacheMismatch, kvCacheReference } from '../helpers/kv';
 
 const FORMATS: KvFormat[] = [
   { bits: 32, group: 0 },
@@ -13,6 +14,8 @@ const FORMATS: KvFormat[] = [
 ];
 
 describe('quantized KV cache and causal GQA attention', () => {
+  restoreDirectKernelsAfterEach();
+
   for (const format of FORMATS) for (const direct of [false, true]) {
     const family = direct ? 'one invocation a query (CPU adapters)' : 'a workgroup a query (GPUs)';
     it(`KV${format.bits}${format.bits < 16 ? ` g${format.group}` : ''}, ${family}: cached attention equals the CPU over the round-tripped cache`, async () => {
@@ -27,9 +30,10 @@ describe('quantized KV cache and causal GQA attention', () => {
       const entry = kvEntryBytes(format, shape);
       const kCache = { cache: gpu.createBuffer('k', capacity * entry.data), meta: gpu.createBuffer('km', capacity * entry.meta) };
       const vCache = { cache: gpu.createBuffer('v', capacity * entry.data), meta: gpu.createBuffer('vm', capacity * entry.meta) };
-      const allK = new Float32Array(0);
-      let kSeen = allK;
-      let vSeen = allK;
+      let kSeen = new Float32Array(0);
+      let vSeen = kSeen;
+      let kWritten = kSeen;
+      let vWritten = kSeen;
       let start = 0;
       // A prefill of 131 tokens (past one tile of keys), then two single-token decode steps.
       for (const tokens of [131, 1, 1]) {
@@ -47,6 +51,16 @@ describe('quantized KV cache and causal GQA attention', () => {
         });
         kSeen = Float32Array.from([...kSeen, ...kvRoundTripReference(k, format.bits, group)]);
         vSeen = Float32Array.from([...vSeen, ...kvRoundTripReference(v, format.bits, group)]);
+        kWritten = Float32Array.from([...kWritten, ...k]);
+        vWritten = Float32Array.from([...vWritten, ...v]);
+        if (format.bits < 16) {
+          // The cache holds exactly the CPU quantizer's codes, so the attention below compares like with like.
+          const end = start + tokens;
+          for (const [cache, written] of [[kCache, kWritten], [vCache, vWritten]] as const) {
+            const gpuBits = { words: await gpu.readU32(cache.cache, (end * entry.data) / 4), meta: await gpu.readU32(cache.meta, (end * entry.meta) / 4) };
+            expect(firstCacheMismatch(gpuBits, kvCacheReference(written, format.bits, group), format.bits, group), `seed ${seed}`).toBe('none');
+          }
+        }
         const expected = attentionReference(q, kSeen, vSeen, tokens, heads, kvHeads, headDim, start);
         const actual = await gpu.readF32(out, q.length);
         expect(relativeError(actual, expected), `seed ${seed}, ${tokens} tokens at ${start}`).toBeLessThan(1e-4);

@@ -1,5 +1,6 @@
-import attentionCode from '../../../shaders/attention.wgsl?raw';
-import kvCode from '../../../shaders/kv_cache.wgsl?raw';
+import attentionOwnCode from '../../../shaders/attention.wgsl?raw';
+import f16Code from '../../../shaders/f16.wgsl?raw';
+import kvOwnCode from '../../../shaders/kv_cache.wgsl?raw';
 import type { GpuContext } from '../../gpu/context';
 import { grid } from './grid';
 
@@ -14,6 +15,10 @@ export interface KvShape {
   kvHeads: number;
   headDim: number;
 }
+
+/** The cache's writer and reader with the f16 helpers they share. */
+const kvCode = `${kvOwnCode}\n${f16Code}`;
+const attentionCode = `${attentionOwnCode}\n${f16Code}`;
 
 function groupOf(format: KvFormat, shape: KvShape): number {
   return Math.min(format.group, shape.headDim);
