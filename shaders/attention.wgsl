@@ -1,4 +1,5 @@
-// Causal attention with grouped-query heads over a layer's KV cache (layouts in kv_cache.wgsl).
+// Causal attention with grouped-query heads over a layer's KV cache (layouts in kv_cache.wgsl;
+// f16_value, which keeps the subnormal scales of near-constant groups, from f16.wgsl).
 // One workgroup a (query token, head). Keys are taken in tiles of WG: each invocation scores
 // one key of the tile, the tile's weights join a running softmax (max and sum rescaled per
 // tile), and each invocation accumulates its output channels over the tile's values.
@@ -70,7 +71,7 @@ fn cache_value(is_k: bool, e: u32, d: u32) -> f32 {
     code |= hi_word << (32u - offset);
   }
   code &= 0xffffffffu >> (32u - KV_BITS);
-  let scale = unpack2x16float(m & 0xffffu).x;
+  let scale = f16_value(m & 0xffffu);
   let zero = f32(m >> 16u);
   return (f32(code) - zero) * scale;
 }

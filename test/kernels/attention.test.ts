@@ -69,6 +69,44 @@ describe('quantized KV cache and causal GQA attention', () => {
     });
   }
 
+  for (const direct of [false, true]) {
+    it(`near-constant groups of V: their subnormal f16 scales are decoded, not flushed to zero (${direct ? 'CPU-adapter' : 'GPU'} kernel)`, async () => {
+      const gpu = await testGpu();
+      gpu.directKernels = direct;
+      const seed = freshSeed();
+      const next = rng(seed);
+      const [tokens, heads, kvHeads, headDim] = [9, 4, 2, 32];
+      const shape = { kvHeads, headDim };
+      for (const format of [{ bits: 8, group: 32 }, { bits: 4, group: 16 }, { bits: 2, group: 32 }] as const) {
+        const q = randomArray(tokens * heads * headDim, next, 2);
+        const k = randomArray(tokens * kvHeads * headDim, next, 2);
+        // Spreads far below the 1e-5 floor: scale = 1e-5 / (2^b - 1), below f16's smallest normal 6.1e-5.
+        const v = new Float32Array(tokens * kvHeads * headDim);
+        for (let g = 0; g < v.length / format.group; g++) {
+          const center = (next() * 2 - 1) * 3e-6;
+          for (let i = 0; i < format.group; i++) v[g * format.group + i] = center + (next() * 2 - 1) * 1e-6;
+        }
+        const vRef = kvCacheReference(v, format.bits, format.group);
+        expect(Array.from(vRef.meta).every((m) => (m & 0x7c00) === 0), 'every scale is subnormal').toBe(true);
+        const entry = kvEntryBytes(format, shape);
+        const kCache = { cache: gpu.createBuffer('k', tokens * entry.data), meta: gpu.createBuffer('km', tokens * entry.meta) };
+        const vCache = { cache: gpu.createBuffer('v', tokens * entry.data), meta: gpu.createBuffer('vm', tokens * entry.meta) };
+        const [qb, kb, vb] = [gpu.upload('q', q), gpu.upload('k new', k), gpu.upload('v new', v)];
+        const out = gpu.createBuffer('out', q.length * 4);
+        gpu.run((pass) => {
+          encodeKvWrite(gpu, pass, format, shape, kb, kCache.cache, kCache.meta, tokens, 0);
+          encodeKvWrite(gpu, pass, format, shape, vb, vCache.cache, vCache.meta, tokens, 0);
+          encodeAttention(gpu, pass, format, shape, { tokens, heads, startPos: 0, q: qb, k: kCache, v: vCache, out });
+        });
+        const kSeen = kvRoundTripReference(k, format.bits, format.group);
+        const vSeen = kvRoundTripReference(v, format.bits, format.group);
+        const expected = attentionReference(q, kSeen, vSeen, tokens, heads, kvHeads, headDim, 0);
+        expect(relativeError(await gpu.readF32(out, q.length), expected), `seed ${seed}, ${format.bits}-bit g${format.group}`).toBeLessThan(1e-4);
+        for (const buffer of [kCache.cache, kCache.meta, vCache.cache, vCache.meta, qb, kb, vb, out]) gpu.destroy(buffer);
+      }
+    });
+  }
+
   it('stores the cache at the size the format promises', () => {
     const shape = { kvHeads: 2, headDim: 64 };
     expect(kvEntryBytes({ bits: 16, group: 0 }, shape)).toEqual({ data: 256, meta: 0 });
