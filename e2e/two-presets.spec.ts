@@ -1,5 +1,4 @@
 /** Several presets in one go, run one after the other, compared in the table and the charts. */
-import { mkdir } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { choosePresets, openLab, perplexityOf, runButton, setTask, waitForFinish, RUN_MS } from './lab';
 
@@ -26,8 +25,4 @@ test('fp16 and w4g128 in one run give two results, plotted', async ({ page }) =>
   await expect(pplChart.locator('.recharts-scatter-symbol')).toHaveCount(2);
   const speedChart = page.getByRole('figure', { name: 'Scoring speed by preset' });
   await expect(speedChart.locator('.recharts-bar-rectangle')).toHaveCount(2);
-
-  await mkdir('docs', { recursive: true });
-  await page.getByRole('heading', { name: 'Results' }).scrollIntoViewIfNeeded();
-  await page.screenshot({ path: 'docs/screenshot.png', fullPage: true });
 });

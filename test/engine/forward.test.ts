@@ -5,7 +5,7 @@ import { InferenceSession } from '../../src/engine/session';
 import type { ModelConfig } from '../../src/model/config';
 import type { Preset } from '../../src/quant/preset';
 import { dequantize, fakeQuantizeActivations, quantizeRtn } from '../../src/quant/rtn';
-import { freshSeed, relativeError, rng, testGpu } from '../helpers/gpu';
+import { freshSeed, relativeError, restoreDirectKernelsAfterEach, rng, testGpu } from '../helpers/gpu';
 import { referenceWeights, syntheticConfig, syntheticTensors, tensorSource } from './synthetic';
 
 function preset(kvBits: 2 | 3 | 4 | 8 | null): Preset {
@@ -35,6 +35,8 @@ const CASES: { label: string; config: ModelConfig; kvBits: 2 | 3 | 4 | 8 | null;
 ];
 
 describe('whole forward pass on the GPU against the CPU reference', () => {
+  restoreDirectKernelsAfterEach();
+
   for (const direct of [false, true]) {
     it(`${W3A8KV4.name}, ${direct ? 'CPU-adapter' : 'GPU'} kernels: quantized on the GPU, equal to the CPU's dequantized model`, async () => {
       const gpu = await testGpu();

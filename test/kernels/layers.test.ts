@@ -3,9 +3,11 @@ import { encodeEmbedding, encodeLogSoftmax, encodeRmsNorm, encodeRope, encodeRow
 import { logSumExp, rmsNormReference, ropeReference } from '../../src/engine/reference/layers';
 import { ropeTable } from '../../src/engine/rope';
 import { f16BitsToF32, f32ToF16Bits } from '../../src/quant/f16';
-import { freshSeed, randomArray, relativeError, rng, testGpu } from '../helpers/gpu';
+import { freshSeed, randomArray, relativeError, restoreDirectKernelsAfterEach, rng, testGpu } from '../helpers/gpu';
 
 describe('embedding, norm, rope and softmax kernels', () => {
+  restoreDirectKernelsAfterEach();
+
   it('embedding gathers f16 rows', async () => {
     const gpu = await testGpu();
     const seed = freshSeed();

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createF16Linear, destroyLinear, encodeLinear } from '../../src/engine/linear';
 import { f16BitsToF32, f32ToF16Bits } from '../../src/quant/f16';
-import { freshSeed, randomArray, relativeError, rng, testGpu } from '../helpers/gpu';
+import { freshSeed, randomArray, relativeError, restoreDirectKernelsAfterEach, rng, testGpu } from '../helpers/gpu';
 import { referenceLinear } from '../quant/product';
 
 let worst = 0;
@@ -11,6 +11,8 @@ afterAll(() => console.log(`matmul.wgsl: largest relative error seen ${worst.toE
 const PREFILL_CASES = [[1, 'tiled'], [7, 'tiled'], [33, 'tiled'], [7, 'direct'], [33, 'direct']] as const;
 
 describe('f16 linear (matmul.wgsl)', () => {
+  restoreDirectKernelsAfterEach();
+
   // K values that are even but not multiples of the 8-wide K tile; N and M off the 64 tiles.
   for (const [k, n, bias] of [[202, 97, false], [330, 97, true], [64, 130, true]] as const) {
     it(`matches the CPU product for K=${k}, N=${n}${bias ? ' with bias' : ''} at M = 1, 7, 33`, async () => {

@@ -1,10 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createF16Linear, destroyLinear, encodeLinear, quantizeLinear, type LinearWeight } from '../../src/engine/linear';
-import type { GpuContext } from '../../src/gpu/context';
+import { createF16Linear, destroyLinear, encodeLinear, quantizeLinear } from '../../src/engine/linear';
 import { f32ToF16Bits } from '../../src/quant/f16';
-import { packedSizes } from '../../src/quant/layout';
-import { dequantizePacked } from '../../src/quant/rtn';
-import { freshSeed, randomArray, relativeError, rng, testGpu } from '../helpers/gpu';
+import { freshSeed, randomArray, relativeError, restoreDirectKernelsAfterEach, rng, testGpu } from '../helpers/gpu';
+import { dequantizedWeights } from '../helpers/linear';
 import { referenceLinear } from '../quant/product';
 
 let worst = 0;
@@ -21,22 +19,12 @@ function groupedWeights(n: number, k: number, group: number, next: () => number)
   return out;
 }
 
-/** The weights the GPU holds, read back and dequantized on the CPU from the packed layout. */
-async function dequantized(gpu: GpuContext, w: LinearWeight): Promise<Float32Array> {
-  const shape = { rows: w.rows, cols: w.cols, bits: w.bits, group: w.group, symmetric: w.symmetric };
-  const sizes = packedSizes(shape);
-  const packed = {
-    words: await gpu.readU32(w.data, sizes.qBytes / 4),
-    scales: await gpu.readU32(w.scales!, sizes.scaleBytes / 4),
-    zeros: w.zeros ? await gpu.readU32(w.zeros, sizes.zeroBytes / 4) : null,
-  };
-  return dequantizePacked(packed, shape);
-}
-
 /** M = 1 takes the matrix-vector kernel; M > 1 each prefill kernel, whatever the adapter would pick. */
 const PREFILL_CASES = [[1, 'tiled'], [7, 'tiled'], [33, 'tiled'], [7, 'direct'], [33, 'direct']] as const;
 
 describe('quantized linear (matmul_q.wgsl)', () => {
+  restoreDirectKernelsAfterEach();
+
   // K a multiple of the group but not of 64; per channel with K = 200 and 328 (3-bit rows end
   // inside a word); N = 97 off the 64-row tiles and the 4-row matvec blocks. Groups of 40 and
   // 96 over rows of more than 64 runs make the matvec invocations step across group edges.
@@ -62,7 +50,7 @@ describe('quantized linear (matmul_q.wgsl)', () => {
           const source = createF16Linear(gpu, 'w', f16, n, k, b);
           const w = quantizeLinear(gpu, source, { bits, group, symmetric, method: 'rtn' });
           destroyLinear(gpu, source);
-          const dense = await dequantized(gpu, w);
+          const dense = await dequantizedWeights(gpu, w);
           for (const [m, kernel] of PREFILL_CASES) {
             gpu.directKernels = kernel === 'direct';
             const xs = randomArray(m * k, next);
