@@ -1,12 +1,16 @@
 import type { GpuContext } from '../gpu/context';
 import type { ModelConfig } from '../model/config';
+import { ModelError } from '../model/errors';
 import type { Preset } from '../quant/preset';
 import { createF16Linear, destroyLinear, quantizeLinear, type LinearWeight } from './linear';
+import { NonFiniteCounter, type NonFiniteCount } from './ops/finite';
 
 /** Where weights come from: a checkpoint's WeightStore, or tensors a test made. */
 export interface TensorSource {
   readF16(name: string): Promise<Uint16Array>;
   readF32(name: string): Promise<Float32Array>;
+  /** The dtype a tensor is stored in, where the source knows it (F16, BF16, F32). */
+  info?(name: string): { dtype: string };
 }
 
 /** One transformer block's weights on the GPU. */
@@ -75,8 +79,30 @@ function sharedHead(embedding: GPUBuffer, vocab: number, hidden: number): Linear
 }
 
 /**
+ * The refusal of weights that hold NaN or infinity, naming the first such tensor. A matrix
+ * stored as F32 or BF16 may also overflow on its way to 16 bits; f32 tensors are read exactly.
+ */
+export function nonFiniteWeightsMessage(bad: NonFiniteCount[], weights: TensorSource): string {
+  const [first] = bad;
+  const values = first.count === 1 ? '1 value that is not a finite number' : `${first.count.toLocaleString('en-US')} values that are not finite numbers`;
+  const dtype = weights.info?.(first.name).dtype;
+  const why =
+    first.layout === 'f32' || dtype === undefined || dtype === 'F16'
+      ? 'the file is damaged'
+      : `the file is damaged, or its ${dtype} values pass the 65,504 that 16-bit floats hold`;
+  let message = `${first.name} holds ${values} (NaN or infinity): ${why}`;
+  if (bad.length > 1) {
+    const more = bad.slice(1, 4).map((b) => b.name).join(', ');
+    message += `; ${bad.length - 1} more tensor${bad.length > 2 ? 's hold' : ' holds'} such values (${more}${bad.length > 4 ? ', ...' : ''})`;
+  }
+  return `${message}.`;
+}
+
+/**
  * Uploads weights one tensor at a time and quantizes each linear layer on the
  * GPU right away, so the 16-bit copy of only one matrix exists at any moment.
+ * Every tensor's values are checked on the GPU as it arrives (one extra dispatch a tensor,
+ * read back once at the end): weights holding NaN or infinity are refused with a ModelError.
  */
 export async function uploadModel(
   gpu: GpuContext,
@@ -93,21 +119,31 @@ export async function uploadModel(
     onProgress?.({ done: ++done, total, tensor });
   };
   const quantizeBlocks = preset.weights.bits !== 16;
+  // Embedding, final norm, LM head, and per layer two norms, seven matrices and three biases.
+  const finite = new NonFiniteCounter(gpu, 3 + config.numLayers * 12);
 
   const linear = async (name: string, rows: number, cols: number, quantize: boolean): Promise<LinearWeight> => {
     const bias = config.attentionBias && /(q|k|v)_proj$/.test(name) ? await weights.readF32(`${name}.bias`) : undefined;
     const f16 = createF16Linear(gpu, name, await weights.readF16(`${name}.weight`), rows, cols, bias);
+    finite.count(`${name}.weight`, f16.data, 'f16', rows * cols);
+    if (f16.bias) finite.count(`${name}.bias`, f16.bias, 'f32', rows);
     if (!quantize) return f16;
     const packed = quantizeLinear(gpu, f16, preset.weights);
     await gpu.device.queue.onSubmittedWorkDone();
     destroyLinear(gpu, f16);
     return packed;
   };
-  const norm = async (name: string) => gpu.upload(name, await weights.readF32(name));
+  const norm = async (name: string) => {
+    const values = await weights.readF32(name);
+    const buffer = gpu.upload(name, values);
+    finite.count(name, buffer, 'f32', values.length);
+    return buffer;
+  };
 
   const { hiddenSize: hidden, intermediateSize: inter, numHeads, numKvHeads, headDim } = config;
   const embeddingBits = await weights.readF16('model.embed_tokens.weight');
   const embedding = gpu.upload('model.embed_tokens.weight', embeddingBits);
+  finite.count('model.embed_tokens.weight', embedding, 'f16', embeddingBits.length);
   step('model.embed_tokens.weight');
 
   const blocks: GpuBlock[] = [];
@@ -148,7 +184,13 @@ export async function uploadModel(
     for (const key of LINEARS) for (const buffer of linearBuffers(b[key])) buffers.add(buffer);
   }
   const weightBytes = [...buffers].reduce((sum, b) => sum + b.size, 0);
-  return { config, preset, embedding, finalNorm, lmHead, blocks, weightBytes };
+  const model = { config, preset, embedding, finalNorm, lmHead, blocks, weightBytes };
+  const bad = (await finite.read()).filter((c) => c.count > 0);
+  if (bad.length > 0) {
+    destroyModel(gpu, model);
+    throw new ModelError(nonFiniteWeightsMessage(bad, weights));
+  }
+  return model;
 }
 
 export function destroyModel(gpu: GpuContext, model: GpuModel): void {

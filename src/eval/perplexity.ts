@@ -71,6 +71,18 @@ export class CancelledError extends Error {
   }
 }
 
+/** The forward pass gave a negative log-likelihood that is NaN or infinite: no perplexity can be computed. */
+export class NonFiniteOutputError extends Error {
+  constructor(window: number, windows: number, position: number, value: number) {
+    super(
+      `scoring stopped in window ${window} of ${windows}: the negative log-likelihood of the token after position ${position} ` +
+        `came out ${value}, not a finite number, so the model's logits overflowed (NaN or infinity) and no perplexity ` +
+        'can be computed. The weights may be too large for 16-bit floats, or this preset breaks the model.',
+    );
+    this.name = 'NonFiniteOutputError';
+  }
+}
+
 /**
  * Perplexity as llama-perplexity computes it: in each window the logits of
  * positions first..nCtx-2 score the next token; PPL = exp(total NLL / tokens).
@@ -106,7 +118,11 @@ export async function evaluatePerplexity(
       session.forward(window.slice(start, end), start);
       if (end <= first) continue;
       const rows = await session.rowNll(window.slice(start + 1, end + 1));
-      for (let p = Math.max(start, first); p < end; p++) nll += rows[2 * (p - start) + 1];
+      for (let p = Math.max(start, first); p < end; p++) {
+        const value = rows[2 * (p - start) + 1];
+        if (!Number.isFinite(value)) throw new NonFiniteOutputError(w + 1, windows.length, p, value);
+        nll += value;
+      }
     }
     windowNll.push(nll);
     bytes += new TextEncoder().encode(decode(window.slice(first + 1, nCtx))).length;

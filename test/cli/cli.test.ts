@@ -1,34 +1,10 @@
-import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { DEFAULT_MODEL_DIR } from '../../src/cli/source';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseRecord } from '../../src/results/record';
+import { modelCopy, quantlab, removeTempDirs } from './run';
 
-const BIN = new URL('../../bin/quantlab.mjs', import.meta.url).pathname;
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built command line as a user would (npm test builds it first). */
-function quantlab(args: string[], env: Record<string, string> = {}): Promise<Outcome> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-/** A copy of the default model that a test may break. */
-function modelCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'quantlab-cli-'));
-  for (const f of readdirSync(DEFAULT_MODEL_DIR)) copyFileSync(join(DEFAULT_MODEL_DIR, f), join(dir, f));
-  return dir;
-}
+afterAll(removeTempDirs);
 
 describe('quantlab command line', () => {
   it('prints one result record with the perplexity', async () => {
