@@ -1,23 +1,13 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { runPerplexity, type RunStage } from '../eval/run';
 import { acquireNodeGpu } from '../gpu/node';
 import { formatBytes, type GpuContext } from '../gpu/context';
 import { runSpeedBenchmark } from '../eval/speed';
 import { loadModel } from '../model/load';
 import { openModelSource, DEFAULT_MODEL_DIR } from './source';
+import { positiveInt, presetList, readTextFile, uniquePresets } from './options';
 import { ProgressLine } from './progress';
-import { parsePreset, validatePresetForModel } from '../quant/presets';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a whole number above 0, got "${value}"`);
-  return n;
-}
-
-function presetList(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
-}
+import { validatePresetForModel } from '../quant/presets';
 
 async function withGpu<T>(work: (gpu: GpuContext) => Promise<T>): Promise<T> {
   const gpu = await acquireNodeGpu();
@@ -36,13 +26,17 @@ function reportStage(progress: ProgressLine, preset: string, s: RunStage): void 
   else progress.update(`${preset}: scoring`, s.progress.windowsDone, s.progress.windowsTotal, 'windows', s.progress.secondsLeft, `${s.progress.tokensPerSecond.toFixed(0)} tok/s, ppl ${s.progress.perplexity.toFixed(3)}`);
 }
 
-/** Opens the model and checks every preset against it: a bad preset name fails before any download or GPU work. */
+/**
+ * Opens the model and checks every preset against it: a bad preset name fails before any
+ * download or GPU work. Returns each preset once, by its canonical name.
+ */
 async function openForPresets(spec: string, presetNames: string[]) {
-  const presets = presetNames.map(parsePreset);
-  const source = await openModelSource(spec, (text) => process.stderr.write(`${text}\n`));
+  const log = (text: string) => process.stderr.write(`${text}\n`);
+  const presets = uniquePresets(presetNames, log);
+  const source = await openModelSource(spec, log);
   const model = await loadModel(source.files);
   for (const preset of presets) validatePresetForModel(preset, model.config);
-  return { source, model };
+  return { source, model, presets: presets.map((p) => p.name) };
 }
 
 const program = new Command();
@@ -57,18 +51,18 @@ program
   .option('--model <model>', `"default" (${DEFAULT_MODEL_DIR}), a local model folder, or a Hugging Face repo id`, 'default')
   .option('--preset <names>', 'preset name(s), comma-separated: fp16, w8g128, w4g128, w4g128+kv4, ...', presetList, ['fp16'])
   .option('--task <task>', 'the task: perplexity', 'perplexity')
-  .option('--data <file>', "a UTF-8 text file to score (default: the default model's held-out text)")
+  .option('--data <file>', "a UTF-8 text file to score (default: the model folder's held-out text)")
   .option('--ctx <tokens>', 'window length n_ctx in tokens', positiveInt, 512)
   .option('--limit <windows>', 'score only the first N windows', positiveInt)
   .option('--batch <tokens>', 'tokens per forward call', positiveInt, 512)
   .option('--json', 'print one JSON result record a line to stdout')
   .action(async (opts) => {
     if (opts.task !== 'perplexity') throw new InvalidArgumentError(`unknown task "${opts.task}": the task QuantLab runs is perplexity`);
-    const { source, model } = await openForPresets(opts.model, opts.preset);
-    const text = opts.data ? await readFile(opts.data, 'utf8') : await source.heldOutText();
+    const { source, model, presets } = await openForPresets(opts.model, opts.preset);
+    const text = opts.data ? await readTextFile(opts.data, '--data') : await source.heldOutText();
     const dataset = opts.data ?? `${model.name} held-out text`;
     await withGpu(async (gpu) => {
-      for (const preset of opts.preset as string[]) {
+      for (const preset of presets) {
         const progress = new ProgressLine();
         const record = await runPerplexity(
           gpu,
@@ -102,10 +96,10 @@ program
   .option('--repeat <n>', 'timed repetitions (the best is kept)', positiveInt, 3)
   .option('--json', 'print one JSON record a line to stdout')
   .action(async (opts) => {
-    const { source, model } = await openForPresets(opts.model, opts.preset);
+    const { source, model, presets } = await openForPresets(opts.model, opts.preset);
     const text = await source.heldOutText();
     await withGpu(async (gpu) => {
-      for (const preset of opts.preset as string[]) {
+      for (const preset of presets) {
         const result = await runSpeedBenchmark(gpu, model, text, {
           preset,
           promptTokens: opts.prompt,

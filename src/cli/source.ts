@@ -1,11 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelFiles } from '../model/files';
 import { hubModelFiles } from '../model/hub';
 import { directoryCache, nodeModelFiles } from '../model/nodeFiles';
 import { homedir } from 'node:os';
+import { classifyModelSpec, missingModelMessage, readTextFile } from './options';
 
 /** Both src/cli/ and the bundle in dist/cli/ sit two folders below the project root. */
 export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../public/models/quantlab-tiny');
@@ -16,24 +16,29 @@ export interface ModelSource {
   heldOutText(): Promise<string>;
 }
 
-/** `default`, a folder on disk, or a Hugging Face repo id / URL. */
+/** `default`, a folder on disk, or a Hugging Face repo id / URL (see classifyModelSpec). */
 export async function openModelSource(spec: string, log: (text: string) => void): Promise<ModelSource> {
-  const dir = spec === 'default' ? DEFAULT_MODEL_DIR : resolve(spec);
-  if (spec === 'default' || (existsSync(dir) && statSync(dir).isDirectory())) {
-    const files = await nodeModelFiles(dir);
+  const resolved = spec === 'default' ? DEFAULT_MODEL_DIR : resolve(spec);
+  const kind = classifyModelSpec(spec, resolved, spec !== 'default' && existsSync(resolved));
+  if (kind.kind === 'missing') throw new Error(missingModelMessage(spec, kind.path));
+  if (kind.kind === 'folder' && !statSync(resolved).isDirectory()) {
+    throw new Error(`${spec} is a file; --model takes a model folder, "default" or a Hugging Face repo id`);
+  }
+  if (kind.kind !== 'hub') {
+    const files = await nodeModelFiles(resolved);
     return {
       files,
       heldOutText: async () => {
-        const path = join(dir, 'heldout.txt');
-        if (!existsSync(path)) throw new Error(`${dir} has no heldout.txt: name a text to score with --data FILE`);
-        return readFile(path, 'utf8');
+        const path = join(resolved, 'heldout.txt');
+        if (!existsSync(path)) throw new Error(`${resolved} has no heldout.txt: name a text to score with --data FILE`);
+        return readTextFile(path);
       },
     };
   }
-  if (existsSync(spec)) throw new Error(`${spec} is a file; --model takes a model folder, "default" or a Hugging Face repo id`);
+  if (!/^https?:/i.test(kind.id)) log(`${kind.id}: a Hugging Face model (there is no folder of that name here)`);
   const cacheDir = process.env.QUANTLAB_CACHE ?? join(homedir(), '.cache', 'quantlab');
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-  const files = await hubModelFiles(spec, {
+  const files = await hubModelFiles(kind.id, {
     token: process.env.HF_TOKEN,
     cache: directoryCache(cacheDir),
     onProgress: (p) =>
