@@ -115,18 +115,19 @@ def harness_task_dir():
     return os.path.join(os.path.dirname(lm_eval.__file__), "tasks")
 
 
-# task -> (rows function, the harness's YAML it includes, splits of the harness's YAML that have no rows here)
+# task -> (stem of its data files, rows function, the harness's YAML it includes,
+#          splits named in the harness's YAML that have no rows here)
 TASKS = {
-    "piqa": (piqa, "piqa/piqa.yaml", ["training_split"]),
-    "arc_easy": (arc_easy, "arc/arc_easy.yaml", ["training_split", "validation_split"]),
-    "winogrande": (winogrande, "winogrande/default.yaml", ["training_split"]),
-    "boolq": (boolq, "super_glue/boolq/default.yaml", ["training_split"]),
-    "truthfulqa_mc1": (truthfulqa_mc, "truthfulqa/truthfulqa_mc1.yaml", []),
-    "truthfulqa_mc2": (truthfulqa_mc, "truthfulqa/truthfulqa_mc2.yaml", []),
-    "lambada_openai": (lambada, "lambada/lambada_openai.yaml", []),
+    "piqa": ("piqa", piqa, "piqa/piqa.yaml", ["training_split"]),
+    "arc_easy": ("arc_easy", arc_easy, "arc/arc_easy.yaml", ["training_split", "validation_split"]),
+    "winogrande": ("winogrande", winogrande, "winogrande/default.yaml", ["training_split"]),
+    "boolq": ("boolq", boolq, "super_glue/boolq/default.yaml", ["training_split"]),
+    "truthfulqa_mc1": ("truthfulqa_mc", truthfulqa_mc, "truthfulqa/truthfulqa_mc1.yaml", []),
+    "truthfulqa_mc2": ("truthfulqa_mc", truthfulqa_mc, "truthfulqa/truthfulqa_mc2.yaml", []),
+    "lambada_openai": ("lambada_openai", lambada, "lambada/lambada_openai.yaml", []),
 }
 for _s in MMLU_SUBJECTS:
-    TASKS["mmlu_" + _s] = ((lambda s: lambda: mmlu(s))(_s), "mmlu/default/mmlu_%s.yaml" % _s, [])
+    TASKS["mmlu_" + _s] = ("mmlu_" + _s, (lambda s: lambda: mmlu(s))(_s), "mmlu/default/mmlu_%s.yaml" % _s, [])
 
 
 def write_yaml(path, include, data_files, null_splits):
@@ -144,21 +145,19 @@ def main(out_dir):
     os.makedirs(data_dir, exist_ok=True)
     os.makedirs(task_dir, exist_ok=True)
     harness = harness_task_dir()
-    sources, done = {}, {}
-    for task, (rows_fn, include, null_splits) in TASKS.items():
-        key = rows_fn if rows_fn in done else None
-        if key is None:
+    sources, written = {}, {}
+    for task, (stem, rows_fn, include, null_splits) in TASKS.items():
+        if stem not in written:
             splits, originals = rows_fn()
             files = {}
             for split, rows in splits.items():
-                stem = task.replace("truthfulqa_mc1", "truthfulqa_mc").replace("truthfulqa_mc2", "truthfulqa_mc")
                 p = os.path.abspath(os.path.join(data_dir, "%s.%s.jsonl" % (stem, split)))
                 with open(p, "w", encoding="utf-8") as f:
                     for r in rows:
                         f.write(json.dumps(r, ensure_ascii=False) + "\n")
                 files[split] = p
-            done[rows_fn] = (files, originals)
-        files, originals = done[rows_fn]
+            written[stem] = (files, originals)
+        files, originals = written[stem]
         write_yaml(os.path.join(task_dir, task + ".yaml"), os.path.join(harness, include), files, null_splits)
         sources[task] = {"harness_yaml": "lm_eval/tasks/" + include,
                          "original_files": {o: sha256(os.path.join(DATASETS, o)) for o in originals},
