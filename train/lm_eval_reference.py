@@ -13,9 +13,10 @@ Steps:
    and change only dataset_path/dataset_kwargs (and drop splits that have no
    rows here), so prompts, target delimiter, few-shot and metrics are the
    harness's.
-2. three runs of `python -m lm_eval run --model hf ... --log_samples`: the
+2. runs of `python -m lm_eval run --model hf ... --log_samples`: the
    zero-shot tasks; the MMLU subjects 5-shot (first_n of each subject's dev
-   split, as the harness's mmlu YAML says); the same subjects 0-shot.
+   split, as the harness's mmlu YAML says); with --mmlu-zero-shot, the same
+   subjects 0-shot too.
    dtype float32: QuantLab computes in f32 from the f16 weights, so the f16
    checkpoint is upcast to float32 on load. Batch size 1: no padding.
 3. the fixtures: for each item the harness's request arguments (context,
@@ -41,7 +42,8 @@ import lm_eval_data  # noqa: E402
 
 ZERO_SHOT = ["piqa", "arc_easy", "winogrande", "boolq", "truthfulqa_mc1", "truthfulqa_mc2", "lambada_openai"]
 MMLU = ["mmlu_" + s for s in lm_eval_data.MMLU_SUBJECTS]
-RUNS = [("zeroshot", ZERO_SHOT, None), ("mmlu5", MMLU, 5), ("mmlu0", MMLU, 0)]
+RUNS = [("zeroshot", ZERO_SHOT, None), ("mmlu5", MMLU, 5)]
+MMLU_ZERO_SHOT = ("mmlu0", MMLU, 0)
 
 
 def harness_command(model, tasks, num_fewshot, limit, task_dir, out_dir):
@@ -155,7 +157,9 @@ def main():
     ap.add_argument("--fixtures", default="test/fixtures/lm-eval")
     ap.add_argument("--work", default="work/lm-eval")
     ap.add_argument("--reuse", action="store_true")
+    ap.add_argument("--mmlu-zero-shot", action="store_true", help="also the MMLU subjects 0-shot")
     args = ap.parse_args()
+    runs = RUNS + ([MMLU_ZERO_SHOT] if args.mmlu_zero_shot else [])
     os.chdir(ROOT)
     env = dict(os.environ, HF_HOME=os.path.join(ROOT, args.work, "hf"), HF_DATASETS_OFFLINE="1",
                HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
@@ -164,7 +168,7 @@ def main():
     sources = lm_eval_data.main(args.work)
     task_dir = os.path.join(args.work, "tasks")
     timings, commands = {}, {}
-    for name, tasks, nshot in RUNS:
+    for name, tasks, nshot in runs:
         out_dir = os.path.join(args.work, "out", name)
         cmd = harness_command(args.model, tasks, nshot, args.limit, task_dir, out_dir)
         commands[name] = cmd
@@ -185,7 +189,7 @@ def main():
         f: file_sha256(os.path.join(args.model, f)) for f in sorted(os.listdir(args.model))
         if f.endswith((".safetensors", ".json"))}}
     os.makedirs(args.fixtures, exist_ok=True)
-    for name, tasks, nshot in RUNS:
+    for name, tasks, nshot in runs:
         for task in tasks:
             fname = task if nshot is None else "%s.%dshot" % (task, nshot)
             fname, out = fixture(task, fname, os.path.join(args.work, "out", name), commands[name], timings[name],
