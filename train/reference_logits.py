@@ -7,8 +7,9 @@ attn_implementation="eager", takes three fixed texts from heldout.txt (about
 for each text its token ids (no special tokens) and, for every position, the
 top-20 (token id, logit) pairs, logsumexp, sum and L2 norm of the logits.
 
-    python3 train/reference_logits.py
+    python3 train/reference_logits.py [--model DIR] [--out FILE]
 """
+import argparse
 import hashlib
 import json
 import os
@@ -58,6 +59,13 @@ def pick_texts(text, encode):
 
 
 def main():
+    global MODEL, OUT
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default=MODEL, help="an exported model folder (default quantlab-tiny)")
+    ap.add_argument("--out", default=OUT)
+    args = ap.parse_args()
+    MODEL, OUT = os.path.abspath(args.model), os.path.abspath(args.out)
+    name = os.path.basename(os.path.normpath(MODEL))
     from tokenizers import Tokenizer
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -114,9 +122,9 @@ def main():
             files[f] = hashlib.sha256(open(os.path.join(MODEL, f), "rb").read()).hexdigest()
     import transformers
     out = {
-        "description": "quantlab-tiny reference logits: f16 checkpoint loaded as float32, CPU, eager attention, "
+        "description": name + " reference logits: f16 checkpoint loaded as float32, CPU, eager attention, "
                        "no special tokens. positions[p] are the logits at position p (predicting token p+1).",
-        "model": "quantlab-tiny",
+        "model": name,
         "dtype": "float32 (from float16 weights)",
         "device": "cpu",
         "torch": torch.__version__,

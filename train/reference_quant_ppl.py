@@ -37,7 +37,7 @@ KV cache (kv*): each token's K (after RoPE) and V, per token and KV head, in
   the scale rounded to float16. The query is not quantized.
 Effective bits per weight = bits + 16/group + (8/group if asymmetric).
 
-    python3 train/reference_quant_ppl.py [--device cuda|cpu]
+    python3 train/reference_quant_ppl.py [--device cuda|cpu] [--model DIR] [--out FILE]
 """
 import argparse
 import hashlib
@@ -187,9 +187,14 @@ def window_nll(model, ids, n_ctx, n_windows, device, batch=16):
 
 
 def main():
+    global MODEL, OUT
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--model", default=MODEL, help="an exported model folder (default quantlab-tiny)")
+    ap.add_argument("--out", default=OUT)
     args = ap.parse_args()
+    MODEL, OUT = os.path.abspath(args.model), os.path.abspath(args.out)
+    name = os.path.basename(os.path.normpath(MODEL))
     dev = torch.device(args.device)
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
@@ -322,9 +327,9 @@ def main():
         if f.endswith(".safetensors") or f.endswith(".json") or f.endswith(".txt"):
             files[f] = hashlib.sha256(open(os.path.join(MODEL, f), "rb").read()).hexdigest()
     out = {
-        "description": "quantlab-tiny perplexity on heldout.txt by fake quantization in PyTorch (float32), "
+        "description": name + " perplexity on heldout.txt by fake quantization in PyTorch (float32), "
                        "llama-perplexity windows; see train/reference_quant_ppl.py for the formulas.",
-        "model": "quantlab-tiny",
+        "model": name,
         "device": str(dev) + ("" if dev.type == "cpu" else " (TF32 off)"),
         "torch": torch.__version__,
         "transformers": transformers.__version__,

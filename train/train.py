@@ -7,6 +7,12 @@ Runs on the GPU machine (PyTorch 2.11, transformers 5.x, tokenizers 0.23).
 
     PYTHONUNBUFFERED=1 python3 train/train.py [--steps N]
 
+Other members of the family (quantlab-mini: train/run_device_mini.sh) take
+the model shape (--hidden, --layers, ...), reuse a trained tokenizer with
+--tokenizer-from (its tokenizer.json and tokenizer_config.json are copied
+into the export unchanged) and write elsewhere (--export, --log; the summary
+goes beside the log). --device cpu runs a smoke test without a GPU.
+
 With --steps 0 (default) the number of steps is chosen from the throughput
 measured during warm-up, capped by --max-epochs and --time-budget; the chosen
 number is written to the log, and passing it as --steps repeats the run.
@@ -16,6 +22,7 @@ import json
 import lzma
 import math
 import os
+import shutil
 import sys
 import time
 
@@ -104,17 +111,17 @@ def encode_docs(tok, docs, eot_id):
 # ---------------------------------------------------------------------------
 # model
 
-def make_config(vocab_size, eot_id):
+def make_config(vocab_size, eot_id, shape):
     from transformers import LlamaConfig
 
     kw = dict(
         vocab_size=vocab_size,
-        hidden_size=512,
-        intermediate_size=1408,
-        num_hidden_layers=8,
-        num_attention_heads=8,
-        num_key_value_heads=2,
-        head_dim=64,
+        hidden_size=shape.hidden,
+        intermediate_size=shape.intermediate,
+        num_hidden_layers=shape.layers,
+        num_attention_heads=shape.heads,
+        num_key_value_heads=shape.kv_heads,
+        head_dim=shape.head_dim,
         hidden_act="silu",
         max_position_embeddings=1024,
         rms_norm_eps=1e-5,
@@ -142,6 +149,16 @@ def rope_theta_of(cfg):
     return getattr(cfg, "rope_theta", None)
 
 
+def autocast(device):
+    """bf16 autocast on the GPU; plain float32 on the CPU (smoke tests)."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
+def synchronize(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
 @torch.no_grad()
 def eval_loss(model, tokens, ctx, max_windows=None, batch=32):
     """Mean next-token loss over non-overlapping windows of ctx tokens."""
@@ -156,7 +173,7 @@ def eval_loss(model, tokens, ctx, max_windows=None, batch=32):
         e = min(n, s + batch)
         x = torch.stack([tokens[i * ctx:(i + 1) * ctx] for i in range(s, e)]).long()
         y = torch.stack([tokens[i * ctx + 1:(i + 1) * ctx + 1] for i in range(s, e)]).long()
-        with torch.autocast("cuda", dtype=torch.bfloat16):
+        with autocast(tokens.device):
             logits = model(input_ids=x).logits
         loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
         total += loss.item()
@@ -173,6 +190,15 @@ def main():
     ap.add_argument("--export", default=os.path.join(ROOT, "public", "models", "quantlab-tiny"))
     ap.add_argument("--log", default=os.path.join(ROOT, "train", "train.log"))
     ap.add_argument("--vocab", type=int, default=8192)
+    ap.add_argument("--tokenizer-from", default="",
+                    help="a model folder whose tokenizer.json to use (and copy) instead of training one")
+    ap.add_argument("--hidden", type=int, default=512)
+    ap.add_argument("--layers", type=int, default=8)
+    ap.add_argument("--heads", type=int, default=8)
+    ap.add_argument("--kv-heads", type=int, default=2)
+    ap.add_argument("--head-dim", type=int, default=64)
+    ap.add_argument("--intermediate", type=int, default=1408)
+    ap.add_argument("--device", default="cuda", help="cuda; cpu only for smoke tests")
     ap.add_argument("--seq", type=int, default=1024)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -191,14 +217,18 @@ def main():
     args = ap.parse_args()
 
     LOG_FILE = args.log
+    os.makedirs(os.path.dirname(os.path.abspath(LOG_FILE)), exist_ok=True)
     open(LOG_FILE, "w").close()
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
     import tokenizers
     import transformers
 
-    log("quantlab-tiny training; torch %s, transformers %s, tokenizers %s, device %s"
-        % (torch.__version__, transformers.__version__, tokenizers.__version__, torch.cuda.get_device_name(0)))
+    dev = torch.device(args.device)
+    name = os.path.basename(os.path.normpath(args.export))
+    log("%s training; torch %s, transformers %s, tokenizers %s, device %s"
+        % (name, torch.__version__, transformers.__version__, tokenizers.__version__,
+           torch.cuda.get_device_name(0) if dev.type == "cuda" else "cpu"))
     log("args: " + json.dumps(vars(args)))
 
     # ---- data and tokenizer
@@ -211,9 +241,17 @@ def main():
     n_chars = sum(len(d) for d in train_docs)
     log("corpus: %d training documents, %d characters; %d validation documents; heldout.txt %d characters"
         % (len(train_docs), n_chars, len(valid_docs), len(heldout_text)))
-    tok = train_tokenizer(train_docs, args.vocab)
-    eot_id = tok.token_to_id(EOT)
-    log("tokenizer trained in %.1fs (vocab %d, %s id %d)" % (time.time() - t0, tok.get_vocab_size(), EOT, eot_id))
+    if args.tokenizer_from:
+        from tokenizers import Tokenizer
+        tok = Tokenizer.from_file(os.path.join(args.tokenizer_from, "tokenizer.json"))
+        assert tok.get_vocab_size() == args.vocab and tok.token_to_id(EOT) == 0, (tok.get_vocab_size(), args.vocab)
+        eot_id = tok.token_to_id(EOT)
+        log("tokenizer read from %s (vocab %d, %s id %d)"
+            % (os.path.relpath(args.tokenizer_from, ROOT), tok.get_vocab_size(), EOT, eot_id))
+    else:
+        tok = train_tokenizer(train_docs, args.vocab)
+        eot_id = tok.token_to_id(EOT)
+        log("tokenizer trained in %.1fs (vocab %d, %s id %d)" % (time.time() - t0, tok.get_vocab_size(), EOT, eot_id))
     t1 = time.time()
     train_np = encode_stream(tok, train_docs, eot_id, args.p_blank, args.seed)
     valid_np = encode_docs(tok, valid_docs, eot_id)
@@ -226,7 +264,6 @@ def main():
         % (time.time() - t1, len(train_np), n_chars / len(train_np), n_eot, len(train_docs) - n_eot,
            len(valid_np), len(held_np)))
 
-    dev = torch.device("cuda")
     train_t = torch.from_numpy(train_np.astype(np.int32)).to(dev)
     valid_t = torch.from_numpy(valid_np.astype(np.int32)).to(dev)
     held_t = torch.from_numpy(held_np.astype(np.int32)).to(dev)
@@ -235,7 +272,7 @@ def main():
     # ---- model
     from transformers import LlamaForCausalLM
 
-    cfg = make_config(args.vocab, eot_id)
+    cfg = make_config(args.vocab, eot_id, args)
     cfg._attn_implementation = "sdpa"
     model = LlamaForCausalLM(cfg).to(dev)
     n_params = sum(p.numel() for p in model.parameters())     # tied weights counted once
@@ -247,7 +284,7 @@ def main():
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}],
-                            lr=args.lr, betas=(0.9, 0.95), eps=1e-8, fused=True)
+                            lr=args.lr, betas=(0.9, 0.95), eps=1e-8, fused=dev.type == "cuda")
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
     fwd = model if args.no_compile else torch.compile(model)
@@ -272,7 +309,7 @@ def main():
         idx = torch.randint(0, len(train_t) - S - 1, (B,), device=dev, generator=gen)
         w = train_t[idx[:, None] + ar].long()
         x, y = w[:, :-1], w[:, 1:]
-        with torch.autocast("cuda", dtype=torch.bfloat16):
+        with autocast(dev):
             logits = fwd(input_ids=x).logits
         loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
         loss.backward()
@@ -293,25 +330,25 @@ def main():
     losses = []
     try:
         loss = train_step(step, total)
-        torch.cuda.synchronize()
+        synchronize(dev)
     except Exception as e:       # keep going without torch.compile
         log("torch.compile failed (%s: %s); training uncompiled" % (type(e).__name__, str(e)[:300]))
         opt.zero_grad(set_to_none=True)
         fwd = model
         loss = train_step(step, total)
-        torch.cuda.synchronize()
+        synchronize(dev)
     step += 1
     log("first step (compile) %.1fs, loss %.4f" % (time.time() - tc, loss.item()))
     for _ in range(4):
         losses.append(train_step(step, total))
         step += 1
-    torch.cuda.synchronize()
+    synchronize(dev)
     tm = time.time()
     n_meas = 30
     for _ in range(n_meas):
         losses.append(train_step(step, total))
         step += 1
-    torch.cuda.synchronize()
+    synchronize(dev)
     step_time = (time.time() - tm) / n_meas
     log("measured %.1f ms/step, %.0f tokens/s" % (step_time * 1e3, tok_per_step / step_time))
     if args.steps <= 0:
@@ -340,7 +377,7 @@ def main():
                 "heldout(docs by eot) %.4f  (%.1f epochs, %.0fs)"
                 % (step, total, lr_at(step - 1, total), tr, ft, v, h, he,
                    step * tok_per_step / len(train_np), time.time() - t_train))
-    torch.cuda.synchronize()
+    synchronize(dev)
     train_seconds = time.time() - t_train
     log("training loop done in %.1fs (%d steps, %.1fM tokens)" % (train_seconds, total, total * tok_per_step / 1e6))
 
@@ -362,6 +399,12 @@ def main():
                                      clean_up_tokenization_spaces=False)
     hf_tok.save_pretrained(args.export)
     tok.save(os.path.join(args.export, "tokenizer.json"))     # exactly the trained tokenizer
+    if args.tokenizer_from:     # the family's tokenizer files, byte for byte
+        for f in ("tokenizer.json", "tokenizer_config.json"):
+            shutil.copyfile(os.path.join(args.tokenizer_from, f), os.path.join(args.export, f))
+    held_copy = os.path.join(args.export, "heldout.txt")
+    if not os.path.exists(held_copy) or not os.path.samefile(args.heldout, held_copy):
+        shutil.copyfile(args.heldout, held_copy)
     tj = json.load(open(os.path.join(args.export, "tokenizer.json")))
     log("tokenizer.json: normalizer %s, pre_tokenizer %s, post_processor %s, added tokens %s"
         % (tj["normalizer"] and tj["normalizer"]["type"], tj["pre_tokenizer"]["type"], tj["post_processor"],
@@ -377,11 +420,12 @@ def main():
     c["architectures"] = ["LlamaForCausalLM"]
     json.dump(c, open(cpath, "w"), indent=2, sort_keys=True)
     tcpath = os.path.join(args.export, "tokenizer_config.json")
-    tc_json = json.load(open(tcpath))
-    tc_json["tokenizer_class"] = "PreTrainedTokenizerFast"
-    tc_json["add_bos_token"] = False
-    tc_json["add_eos_token"] = False
-    json.dump(tc_json, open(tcpath, "w"), indent=2, sort_keys=True)
+    if not args.tokenizer_from:
+        tc_json = json.load(open(tcpath))
+        tc_json["tokenizer_class"] = "PreTrainedTokenizerFast"
+        tc_json["add_bos_token"] = False
+        tc_json["add_eos_token"] = False
+        json.dump(tc_json, open(tcpath, "w"), indent=2, sort_keys=True)
     log("exported: " + ", ".join("%s (%d bytes)" % (f, os.path.getsize(os.path.join(args.export, f)))
                                  for f in sorted(os.listdir(args.export))))
 
