@@ -144,10 +144,22 @@ export async function linkFor(records: readonly ResultRecord[], pageUrl: string)
   return { url: url.href, length: url.href.length, fits: url.href.length <= LINK_SHARE_LIMIT };
 }
 
-/** Whether a location hash carries shared results (of any version), so the page shows them instead of the lab. */
+/**
+ * The fragment's parameter and value, for the one-parameter fragments links are. Not
+ * URLSearchParams: it would percent-decode the whole of a hostile megabyte-long fragment
+ * (about 0.1 s in Chromium) before anything could refuse it, and base64url needs no decoding.
+ */
+function linkParam(hash: string): { name: string; value: string } | null {
+  const fragment = hash.startsWith('#') ? hash.slice(1) : hash;
+  const equals = fragment.indexOf('=');
+  if (equals < 0) return null;
+  const name = fragment.slice(0, equals);
+  return name === PARAM || name === V1_PARAM ? { name, value: fragment.slice(equals + 1) } : null;
+}
+
+/** Whether a location hash carries shared results (of any version, damaged or not), so the page shows them instead of the lab. */
 export function isLinkHash(hash: string): boolean {
-  const params = new URLSearchParams(hash.replace(/^#/, ''));
-  return params.has(PARAM) || params.has(V1_PARAM);
+  return linkParam(hash) !== null;
 }
 
 function parseJson(bytes: Uint8Array): unknown {
@@ -183,7 +195,7 @@ export function sharedResults(version: number, records: ResultRecord[]): SharedR
  */
 export async function decodeLink(hash: string): Promise<SharedResults> {
   try {
-    return await decode(hash.replace(/^#/, ''));
+    return await decode(hash.startsWith('#') ? hash.slice(1) : hash);
   } catch (e) {
     if (e instanceof DamagedLinkError) throw e;
     if (e instanceof PayloadError) throw new DamagedLinkError(e.message);
@@ -197,10 +209,9 @@ async function decode(fragment: string): Promise<SharedResults> {
       `it is ${fragment.length.toLocaleString('en-US')} characters long, more than any QuantLab link (at most ${MAX_LINK_CHARS.toLocaleString('en-US')})`,
     );
   }
-  const params = new URLSearchParams(fragment);
-  const current = params.get(PARAM);
-  if (current !== null) {
-    const match = /^(\d{1,6})\.(.*)$/s.exec(current);
+  const param = linkParam(fragment);
+  if (param?.name === PARAM) {
+    const match = /^(\d{1,6})\./.exec(param.value);
     if (!match) throw new DamagedLinkError('it does not say which version of QuantLab wrote it');
     const version = Number(match[1]);
     if (version !== LINK_VERSION) {
@@ -210,14 +221,14 @@ async function decode(fragment: string): Promise<SharedResults> {
           : `its version (${version}) is not one QuantLab wrote`,
       );
     }
-    if (match[2].length === 0) throw new DamagedLinkError('it holds no results');
-    const value = parseJson(await inflateCapped(fromBase64Url(match[2]), 'deflate', MAX_UNPACKED_BYTES));
+    const data = param.value.slice(match[0].length);
+    if (data.length === 0) throw new DamagedLinkError('it holds no results');
+    const value = parseJson(await inflateCapped(fromBase64Url(data), 'deflate', MAX_UNPACKED_BYTES));
     return sharedResults(LINK_VERSION, unpackRecords(value));
   }
-  const v1 = params.get(V1_PARAM);
-  if (v1 !== null) {
-    if (v1.length === 0) throw new DamagedLinkError('it holds no result');
-    const value = parseJson(await inflateCapped(fromBase64Url(v1), 'gzip', MAX_UNPACKED_BYTES));
+  if (param?.name === V1_PARAM) {
+    if (param.value.length === 0) throw new DamagedLinkError('it holds no result');
+    const value = parseJson(await inflateCapped(fromBase64Url(param.value), 'gzip', MAX_UNPACKED_BYTES));
     refuseReservedKeys(value, 'the result');
     const parsed = parseRecord(value);
     if (!parsed.ok) throw new DamagedLinkError(`the result in it is not valid: ${parsed.problems.join('; ')}`);
