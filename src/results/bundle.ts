@@ -5,14 +5,13 @@
  * a bundle or a history export (export.ts) and checks it as strictly as a link: size capped
  * before reading, prototype keys refused, every record schema-checked and its text cleaned.
  */
+import { HISTORY_FORMAT } from './export';
 import { parseRecord, type ResultRecord } from './record';
 import { LINK_VERSION, sharedResults, type SharedResults } from './link';
 import { PayloadError, refuseReservedKeys } from './linkPayload';
 import { withoutItems } from './sweep';
 
 export const BUNDLE_FORMAT = 'quantlab-results';
-/** The format of the history export (historyJson), which a bundle reader also opens. */
-export const HISTORY_FORMAT = 'quantlab-history';
 /** 10,000 records without per-item scores take about 12 MB. */
 export const MAX_BUNDLE_BYTES = 16_000_000;
 export const MAX_BUNDLE_RECORDS = 10_000;

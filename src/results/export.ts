@@ -4,9 +4,11 @@
  */
 import type { ResultRecord } from './record';
 
+export const HISTORY_FORMAT = 'quantlab-history';
+
 /** The history as one JSON document: the records as stored, under a small header that says what the file is. */
 export function historyJson(records: readonly ResultRecord[], exportedAt = new Date()): string {
-  return JSON.stringify({ format: 'quantlab-history', exportedAt: exportedAt.toISOString(), records }, null, 2);
+  return JSON.stringify({ format: HISTORY_FORMAT, exportedAt: exportedAt.toISOString(), records }, null, 2);
 }
 
 type Cell = string | number | boolean | null | undefined;

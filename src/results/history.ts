@@ -15,6 +15,7 @@
  * Every write either lands or throws a StorageError that says why (storage.ts).
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { HISTORY_FORMAT, recordsCsv } from './export';
 import { parseRecord, type ResultRecord } from './record';
 import { approximateBytes, StorageError, storageFailure } from './storage';
 
@@ -424,4 +425,26 @@ export async function eachRecordPage(pageSize: number, visit: (records: ResultRe
     if (page.records.length + page.unreadable === 0) return;
     visit(page.records);
   }
+}
+
+/**
+ * The whole stored history as a file, read a page at a time: JSON (records as stored, per-item
+ * scores included, the format historyJson writes) or CSV (recordsCsv, one row a record).
+ */
+export async function storedHistoryFile(format: 'json' | 'csv', exportedAt = new Date()): Promise<Blob> {
+  if (format === 'csv') {
+    const records: ResultRecord[] = [];
+    await eachRecordPage(1000, (page) => records.push(...page), { withItems: false });
+    return new Blob([recordsCsv(records)], { type: 'text/csv' });
+  }
+  const parts: string[] = [`{"format":"${HISTORY_FORMAT}","exportedAt":"${exportedAt.toISOString()}","records":[`];
+  let first = true;
+  await eachRecordPage(200, (page) => {
+    for (const r of page) {
+      parts.push(first ? JSON.stringify(r) : `,${JSON.stringify(r)}`);
+      first = false;
+    }
+  });
+  parts.push(']}');
+  return new Blob(parts, { type: 'application/json' });
 }

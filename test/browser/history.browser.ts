@@ -17,6 +17,7 @@ import {
   eachRecordPage,
   getRecord,
   HISTORY_DB,
+  storedHistoryFile,
   listSweeps,
   recordsOfModel,
   recordsOfSweep,
@@ -151,6 +152,19 @@ describe('the history store', () => {
     expect(await recordsOfSweep('sweepA')).toEqual([]);
     expect((await listSweeps({ offset: 0, limit: 10 })).sweeps.map((s) => s.id)).toEqual(['sweepB']);
     expect(await countRecords()).toBe(2);
+  });
+
+  it('exports the whole store as JSON (items included) and CSV, a page at a time', async () => {
+    const records = sweepRecords(48, ['fp16', 'w4g128', 'kv4'], 2);
+    for (const r of records) await saveRecord(r);
+    const json = JSON.parse(await (await storedHistoryFile('json', new Date('2026-12-02T00:00:00Z'))).text());
+    expect(json.format).toBe('quantlab-history');
+    expect(json.exportedAt).toBe('2026-12-02T00:00:00.000Z');
+    expect(json.records).toEqual([...records].reverse());
+    const csv = await (await storedHistoryFile('csv')).text();
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines).toHaveLength(1 + records.length);
+    expect(lines[0].startsWith('preset,bits_per_weight,task,')).toBe(true);
   });
 
   it('refuses to store an invalid record', async () => {
