@@ -217,8 +217,10 @@ describe('a full disk', () => {
     await cdp().send('Storage.overrideQuotaForOrigin', { origin: location.origin, quotaSize: 1_000_000 });
   });
   afterEach(async () => {
-    // Without quotaSize the override is lifted.
+    // Without quotaSize the override is lifted; cleared again, the origin takes the normal quota for the files that follow.
+    await resetDatabases();
     await cdp().send('Storage.overrideQuotaForOrigin', { origin: location.origin });
+    await cdp().send('Storage.clearDataForOrigin', { origin: location.origin, storageTypes: 'indexeddb' });
   });
 
   it('says the storage is full (in a 1 MB quota), how much the write needed, and keeps nothing half-written', async () => {
