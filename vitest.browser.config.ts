@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { WEBGPU_ARGS } from './playwright.config';
+import { zeroBombFragment } from './test/results/linkCraft';
 
 /**
  * Tests that need a real browser (IndexedDB, Web Locks, storage quota), in Debian's Chromium
@@ -20,6 +21,8 @@ export default defineConfig({
       headless: true,
       screenshotFailures: false,
       instances: [{ browser: 'chromium', launch: { executablePath: '/usr/bin/chromium', args: WEBGPU_ARGS } }],
+      // Made in Node (zlib at level 9, the best ratio), called from a test as commands.zeroBombFragment(bytes).
+      commands: { zeroBombFragment: (_context, bytes: number) => zeroBombFragment(bytes) },
     },
   },
 });

@@ -74,7 +74,7 @@ test.describe.serial('a first visit', () => {
   test('its link shows the same result in a fresh browser, and an edited link says it is damaged', async ({ browser }) => {
     await page.getByRole('table', { name: 'Results' }).getByRole('button', { name: /Copy link/ }).click();
     const link = await page.getByTestId('share-link').inputValue();
-    expect(link).toMatch(/#r=[A-Za-z0-9_-]+$/);
+    expect(link).toMatch(/#results=2\.[A-Za-z0-9_-]+$/);
 
     const fresh = await browser.newContext();
     const other = await fresh.newPage();
@@ -85,7 +85,7 @@ test.describe.serial('a first visit', () => {
     // Read-only: nothing to run, and the lab did not start.
     await expect(runButton(other)).toHaveCount(0);
 
-    const payload = link.slice(link.indexOf('#r=') + 3);
+    const payload = link.slice(link.indexOf('#results=2.') + '#results=2.'.length);
     const middle = Math.floor(payload.length / 2);
     const edited = payload.slice(0, middle) + (payload[middle] === 'A' ? 'B' : 'A') + payload.slice(middle + 1);
     await other.goto(link.replace(payload, edited));

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { permalinkPayload } from '../results/permalink';
+import { isLinkHash } from '../results/link';
 import { start } from './actions';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { HistoryPanel } from './components/HistoryPanel';
@@ -17,9 +17,10 @@ import { useLab } from './store';
 let started = false;
 
 function useHashPayload(): [string | null, () => void] {
-  const [payload, setPayload] = useState(() => permalinkPayload(location.hash));
+  const linked = () => (isLinkHash(location.hash) ? location.hash : null);
+  const [payload, setPayload] = useState(linked);
   useEffect(() => {
-    const onHash = () => setPayload(permalinkPayload(location.hash));
+    const onHash = () => setPayload(linked());
     addEventListener('hashchange', onHash);
     return () => removeEventListener('hashchange', onHash);
   }, []);

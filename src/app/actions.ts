@@ -6,19 +6,10 @@
 import * as Comlink from 'comlink';
 import { CancelledError } from '../eval/perplexity';
 import { formatPreset, parsePreset } from '../quant/presets';
-import {
-  deleteProgress,
-  deleteResult,
-  historyJson,
-  loadProgress,
-  loadResults,
-  progressKey,
-  saveProgress,
-  saveResult,
-  type ModelSourceRef,
-  type RunProgress,
-} from '../results/history';
-import { permalinkFor } from '../results/permalink';
+import { historyJson } from '../results/export';
+import { deleteRecord, recordsPage, saveRecord, unreadableEntries } from '../results/history';
+import { linkFor } from '../results/link';
+import { deleteProgress, loadProgress, progressKey, saveProgress, type ModelSourceRef, type RunProgress } from '../results/progress';
 import type { ResultRecord } from '../results/record';
 import type { ModelSource, OpenEvent, RunEvent } from './engineApi';
 import { EngineClient } from './engineClient';
@@ -68,7 +59,12 @@ export async function start(): Promise<void> {
 
 async function refreshStored(): Promise<void> {
   try {
-    const [{ records, skipped }, unfinished] = await Promise.all([loadResults(), loadProgress()]);
+    const [{ records, unreadable }, stranded, unfinished] = await Promise.all([
+      recordsPage({ offset: 0, limit: 200 }, { withItems: true }),
+      unreadableEntries(),
+      loadProgress(),
+    ]);
+    const skipped = unreadable + stranded.length;
     set((s) => ({
       history: records,
       historyLoaded: true,
@@ -171,7 +167,7 @@ async function runQueue(presets: string[], nCtx: number, limit: number | null, r
       set((s) => ({ run: { ...s.run, index, event: null } }));
       const preset = formatPreset(parsePreset(presets[index]));
       const record = await runOne(preset, nCtx, limit, index === 0 ? resumeFrom : null);
-      await saveResult(record);
+      await saveRecord(record);
       finished++;
       set((s) => ({ history: [record, ...s.history], viewKey: comparisonKey(record) }));
     }
@@ -252,13 +248,13 @@ export async function cancel(): Promise<void> {
 }
 
 export async function removeResult(id: string): Promise<void> {
-  await deleteResult(id);
+  await deleteRecord(id);
   set((s) => ({ history: s.history.filter((r) => r.id !== id) }));
 }
 
 /** Puts the record's permalink on the clipboard, and on the page for copying by hand where the clipboard is refused. */
 export async function copyLink(record: ResultRecord, where: 'results' | 'history'): Promise<void> {
-  const url = await permalinkFor(record, location.href);
+  const { url } = await linkFor([record], location.href);
   let copied = true;
   try {
     await navigator.clipboard.writeText(url);

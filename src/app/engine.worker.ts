@@ -3,6 +3,7 @@
  * stays responsive while kernels run and a run can be cancelled between two
  * tensors or two windows. One run at a time.
  */
+import '../util/zodJitless';
 import * as Comlink from 'comlink';
 import { runPerplexity } from '../eval/run';
 import { CancelledError } from '../eval/perplexity';

@@ -4,7 +4,7 @@
  * and writes here with useLab.setState.
  */
 import { create } from 'zustand';
-import type { RunProgress } from '../results/history';
+import type { RunProgress } from '../results/progress';
 import type { ResultRecord } from '../results/record';
 import type { ModelSummary, OpenEvent, RunEvent } from './engineApi';
 

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
-import { DamagedLinkError, decodeRecord } from '../../results/permalink';
+import { DamagedLinkError, decodeLink } from '../../results/link';
 import type { ResultRecord } from '../../results/record';
 import { clock, count, counted, megabytes, parameters } from '../format';
 import { ResultsTable } from './ResultsTable';
 
-type Decoded = { status: 'reading' } | { status: 'ok'; record: ResultRecord } | { status: 'damaged'; reason: string };
+type Decoded = { status: 'reading' } | { status: 'ok'; records: ResultRecord[] } | { status: 'damaged'; reason: string };
 
 /** A result opened from a permalink: shown as it was measured, read-only; nothing is run. */
 export function SharedView({ payload, onLeave }: { payload: string; onLeave: () => void }) {
@@ -12,8 +12,8 @@ export function SharedView({ payload, onLeave }: { payload: string; onLeave: () 
   useEffect(() => {
     let live = true;
     setDecoded({ status: 'reading' });
-    decodeRecord(payload).then(
-      (record) => live && setDecoded({ status: 'ok', record }),
+    decodeLink(payload).then(
+      ({ records }) => live && setDecoded({ status: 'ok', records }),
       (e: unknown) =>
         live && setDecoded({ status: 'damaged', reason: e instanceof DamagedLinkError ? e.message : `it could not be read (${String(e)})` }),
     );
@@ -39,20 +39,21 @@ export function SharedView({ payload, onLeave }: { payload: string; onLeave: () 
           <p className="problem-advice">Ask whoever sent it for the link again, copied whole. Nothing was run.</p>
         </div>
       )}
-      {decoded.status === 'ok' && <SharedRecord record={decoded.record} />}
+      {decoded.status === 'ok' && <SharedRecords records={decoded.records} />}
       <div className="actions">{leave}</div>
     </section>
   );
 }
 
-function SharedRecord({ record: r }: { record: ResultRecord }) {
+function SharedRecords({ records }: { records: ResultRecord[] }) {
+  const r = records[0];
   return (
     <>
       <p className="hint">
         Someone measured this with QuantLab and shared it. It is shown exactly as recorded: nothing runs on this page, and it is not added
         to your history.
       </p>
-      <ResultsTable records={[r]} />
+      <ResultsTable records={records} />
       <dl className="details">
         <dt>Model</dt>
         <dd>
