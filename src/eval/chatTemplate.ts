@@ -59,9 +59,6 @@ export function chatTemplateFromConfig(config: unknown): ChatTemplate | null {
       ...specials,
       messages,
       add_generation_prompt: addGenerationPrompt,
-      raise_exception: (message: string) => {
-        throw new Error(message);
-      },
     });
   return {
     name,

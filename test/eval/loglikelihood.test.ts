@@ -85,7 +85,7 @@ describe('the log-likelihood scorer on quantlab-tiny (fp16)', () => {
       [encode('A dictionary is a book of', ' words'), encode('A dictionary is a book of', ' words and their meanings'), encode('A dictionary is a book of', ' the')],
     ];
     const plainSession = new InferenceSession(gpu, gpuModel, { contextLength: 256, maxBatch: 256 });
-    const expected = [];
+    const expected: { logprob: number; isGreedy: boolean }[][] = [];
     for (const g of groups) {
       const row = [];
       for (const r of g) row.push(await plainScore(plainSession, r));
