@@ -1,106 +1,92 @@
 /**
- * Where the CLI's tasks get their rows: a file named with --data TASK=FILE, else the dataset the
- * task ships with (the default model's held-out text; public/datasets/quantlab_*.jsonl), else an
- * error naming what to pass. A row file holds the task's rows in the Hugging Face layout
- * (src/data/schemas.ts) as JSON lines or a JSON array; each row is checked, and a bad one is
- * named by file, line and field. Text tasks read a file's whole text.
+ * Where the CLI's tasks get their rows, through the datasets module's store in the cache folder
+ * (src/data/): files named with --data TASK=FILE are imported into it (any format the data
+ * importers read: the authors' originals, Hugging Face JSONL/Parquet, llama.cpp's files; several
+ * files comma-separated, or a folder); a task without --data reads the dataset stored there by an
+ * earlier import, else the one the lab ships with, else fails naming what to pass. Text tasks
+ * (perplexity, kl-divergence, speed) read a --data file's raw text, as llama-perplexity does, and
+ * otherwise the model's own held-out text.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { ROW_SCHEMAS, type RowSource } from '../data/schemas';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { ensureEmbedded, importFiles, openRowSource, type DatasetStore, type RowSource } from '../data';
+import { DATASETS } from '../data/registry';
+import { nodeDataFile, nodeEmbedded } from '../data/nodeFiles';
+import { openFileStore } from '../data/nodeStore';
 import { taskEntry } from '../eval/tasks/registry';
 import type { ModelSource } from './source';
-import { DEFAULT_MODEL_DIR } from './source';
 
-export const EMBEDDED_DIR = resolve(DEFAULT_MODEL_DIR, '../../datasets');
-
-function sha256(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-function arraySource(name: string, rows: unknown[], digest: string | null): RowSource<unknown> {
+function textSource(name: string, text: string, sha256: string): RowSource<unknown> {
   return {
-    info: { name, sha256: digest, rows: rows.length },
+    info: { name, sha256, rows: 1 },
     async *chunks(start = 0) {
-      for (let i = start; i < rows.length; i += 1024) yield rows.slice(i, i + 1024);
+      if (start === 0) yield [{ text }];
     },
   };
 }
 
-async function readBytes(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`);
-  }
-}
-
-/** Rows of a JSONL or JSON-array file, each checked against the task's row schema. */
-export function parseRows(text: string, file: string, schema: keyof typeof ROW_SCHEMAS): unknown[] {
-  const trimmed = text.trimStart();
-  let values: { line: number; value: unknown }[];
-  if (trimmed.startsWith('[')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (e) {
-      throw new Error(`${file} is not valid JSON (${(e as Error).message})`);
-    }
-    values = (parsed as unknown[]).map((value, i) => ({ line: i + 1, value }));
-  } else {
-    values = [];
-    text.split(/\r?\n/).forEach((line, i) => {
-      if (!line.trim()) return;
-      try {
-        values.push({ line: i + 1, value: JSON.parse(line) });
-      } catch (e) {
-        throw new Error(`${file}, line ${i + 1}: not JSON (${(e as Error).message})`);
-      }
+/** The files a --data value names: comma-separated paths, a folder standing for the files in it and its subfolders. */
+async function filesOf(value: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (path: string, depth: number) => {
+    const info = await stat(path).catch(() => {
+      throw new Error(`cannot read ${path}: no such file or folder`);
     });
-  }
-  const where = trimmed.startsWith('[') ? 'row' : 'line';
-  return values.map(({ line, value }) => {
-    const checked = ROW_SCHEMAS[schema].safeParse(value);
-    if (!checked.success) {
-      const issue = checked.error.issues[0];
-      throw new Error(`${file}, ${where} ${line}: ${issue.path.join('.') || 'the row'}: ${issue.message} (a ${schema} row needs ${Object.keys((ROW_SCHEMAS[schema] as unknown as { shape?: object }).shape ?? {}).join(', ') || 'its fields'})`);
-    }
-    return checked.data;
-  });
+    if (!info.isDirectory()) out.push(path);
+    else if (depth < 3) for (const name of (await readdir(path)).sort()) if (!name.startsWith('.')) await walk(join(path, name), depth + 1);
+  };
+  for (const p of value.split(',').map((s) => s.trim()).filter(Boolean)) await walk(p, 0);
+  return out;
 }
 
 export interface CliDatasets {
   rows(task: string, split: 'eval' | 'fewshot'): Promise<RowSource<unknown>>;
 }
 
-/** `files`: --data's TASK -> FILE (TASK:fewshot for a few-shot split; `*text` for every text task). */
-export function cliDatasets(files: Record<string, string>, model: ModelSource): CliDatasets {
+/** `files`: --data's TASK -> FILE (`*text` for every text task). */
+export function cliDatasets(files: Record<string, string>, model: ModelSource, cacheDir: string, log: (text: string) => void): CliDatasets {
+  let store: Promise<DatasetStore> | null = null;
+  const imported = new Map<string, Promise<unknown>>();
   const cache = new Map<string, Promise<RowSource<unknown>>>();
+
   const open = async (task: string, split: 'eval' | 'fewshot'): Promise<RowSource<unknown>> => {
     const entry = taskEntry(task);
-    const isText = entry.schema === 'text';
-    const file = split === 'fewshot' ? files[`${task}:fewshot`] ?? files[`${task}:${entry.shots.fewshotSplit}`] : files[task] ?? (isText ? files['*text'] : undefined);
-    if (file) {
-      const bytes = await readBytes(file);
-      if (isText) return arraySource(basename(file), [{ text: bytes.toString('utf8') }], sha256(bytes));
-      return arraySource(basename(file), parseRows(bytes.toString('utf8'), file, entry.schema), sha256(bytes));
-    }
-    if (split === 'fewshot') {
-      throw new Error(`${task} ${'with shots'} needs its ${entry.shots.fewshotSplit} split: pass --data ${task}:fewshot=FILE (or --shots 0)`);
-    }
-    if (isText) {
+    const given = files[task] ?? (entry.schema === 'text' ? files['*text'] : undefined);
+    if (entry.schema === 'text') {
+      if (given) {
+        const bytes = await readFile(given).catch((e: NodeJS.ErrnoException) => {
+          throw new Error(`cannot read ${given}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+        });
+        return textSource(basename(given), bytes.toString('utf8'), createHash('sha256').update(bytes).digest('hex'));
+      }
       const text = await model.heldOutText();
-      return arraySource('quantlab_heldout', [{ text }], sha256(text));
+      return textSource(entry.dataset, text, createHash('sha256').update(text).digest('hex'));
     }
-    if (entry.embedded) {
-      const path = join(EMBEDDED_DIR, `${entry.embedded}.jsonl`);
-      const bytes = await readBytes(path);
-      return arraySource(entry.embedded, parseRows(bytes.toString('utf8'), path, entry.schema), sha256(bytes));
+    store ??= openFileStore(join(cacheDir, 'datasets'));
+    const s = await store;
+    const id = entry.dataset;
+    const spec = DATASETS[id];
+    if (given) {
+      if (!imported.has(id)) {
+        imported.set(
+          id,
+          (async () => {
+            const paths = await filesOf(given);
+            log(`importing ${paths.length === 1 ? paths[0] : `${paths.length} files`} as ${id} into ${s.location}`);
+            await importFiles(s, id, await Promise.all(paths.map((p) => nodeDataFile(p))));
+          })(),
+        );
+      }
+      await imported.get(id);
+    } else if (!(await s.get(spec?.storedAs ?? id))) {
+      if (spec?.embedded) await ensureEmbedded(s, id, nodeEmbedded());
+      else throw new Error(`${task} needs its rows: pass --data ${task}=FILE (${spec?.files ?? `${entry.schema} rows`}); once imported, the cache folder keeps them`);
     }
-    throw new Error(`${task} needs its rows: pass --data ${task}=FILE, a JSON-lines file of ${entry.schema} rows (${entry.title})`);
+    const fewshotSplit = entry.shots.fewshotSplit;
+    return openRowSource(s, id, split === 'fewshot' && fewshotSplit ? { split: fewshotSplit } : {});
   };
+
   return {
     rows(task, split) {
       const key = `${task}|${split}`;

@@ -79,7 +79,7 @@ export function evalCommand(): Command {
     .option('--model <model>', `"default" (${DEFAULT_MODEL_DIR}), a local model folder, or a Hugging Face repo id`, 'default')
     .option('--preset <names>', 'preset name(s), comma-separated: fp16, w8g128, w4g128, w4g128+kv4, ...', presetList, ['fp16'])
     .option('--task <names>', 'task(s), comma-separated: perplexity, kl-divergence, speed, arc_easy, piqa, hellaswag, mmlu, ... (see README)', presetList, ['perplexity'])
-    .option('--data <task=file>', 'rows of a task (repeatable): TASK=FILE, TASK:fewshot=FILE for a few-shot split; a bare FILE is the text of perplexity and kl-divergence', dataFile, {})
+    .option('--data <task=file>', 'rows of a task (repeatable): TASK=FILE (files comma-separated, or a folder, in any format the importers read); a bare FILE is the text of perplexity and kl-divergence', dataFile, {})
     .option('--limit <n>', 'score only the first N items (windows for perplexity and kl-divergence) of each task', positiveInt)
     .option('--shots <k>', "few-shot examples (default: each task's own)", nonNegativeInt)
     .option('--seed <n>', 'seed of the few-shot draw, recorded with the results', nonNegativeInt, 0)
@@ -105,7 +105,7 @@ export function evalCommand(): Command {
         return { task: name, limit: opts.limit ?? null, shots: opts.shots, seed: opts.seed, chatTemplate: Boolean(opts.chatTemplate), settings };
       });
       for (const key of Object.keys(opts.data as Record<string, string>)) {
-        const name = key === '*text' ? null : key.split(':')[0];
+        const name = key === '*text' ? null : key;
         if (name !== null && !tasks.some((t) => t.task === name)) throw new InvalidArgumentError(`--data names ${name}, which is not among the tasks (--task ${(opts.task as string[]).join(',')})`);
       }
       const { source, model } = await openForPresets(opts.model, opts.preset);
@@ -119,7 +119,7 @@ export function evalCommand(): Command {
         await runSweep(
           gpu,
           spec,
-          { model, modelSha256: hash, rows: cliDatasets(opts.data, source).rows },
+          { model, modelSha256: hash, rows: cliDatasets(opts.data, source, cache, (t) => progress.note(t)).rows },
           {
             checkpoints: checkpointStore(folderStore(join(cache, 'checkpoints'))),
             references: new KldReferenceStore(folderStore(join(cache, 'kld-reference'))),

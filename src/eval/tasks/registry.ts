@@ -25,6 +25,8 @@ export interface TaskEntry {
   version: number;
   /** Row layout of its dataset; text tasks read `text` rows (joined with a blank line). */
   schema: RowSchemaName;
+  /** The registry id of the dataset it reads (src/data/registry.ts): two tasks may read one (gsm8k_cot reads gsm8k). */
+  dataset: string;
   /** The dataset it runs on when none is given: one that ships with the lab, or null (the user imports one). */
   embedded: string | null;
   shots: { default: number; max: number; fewshotSplit: string | null };
@@ -43,7 +45,7 @@ const MAX_LENGTH: TaskSetting = {
   describe: "longest model input in tokens (lm-eval's max_length; inputs are cut from the left), at most the model's context",
 };
 
-function itemEntry(task: ItemTask, metrics: readonly string[], embedded: string | null = null): TaskEntry {
+function itemEntry(task: ItemTask, metrics: readonly string[], embedded: string | null = null, dataset = task.name): TaskEntry {
   const fs = task.fewshot;
   return {
     name: task.name,
@@ -51,6 +53,7 @@ function itemEntry(task: ItemTask, metrics: readonly string[], embedded: string 
     kind: task.kind,
     version: task.version,
     schema: task.schema,
+    dataset,
     embedded,
     shots: { default: fs?.defaultShots ?? 0, max: fs?.maxShots ?? 0, fewshotSplit: fs?.source === 'split' ? fs.split : null },
     settings:
@@ -72,6 +75,7 @@ export const TASKS: readonly TaskEntry[] = [
     kind: 'perplexity',
     version: 1,
     schema: 'text',
+    dataset: 'quantlab_heldout',
     embedded: 'quantlab_heldout',
     shots: { default: 0, max: 0, fewshotSplit: null },
     settings: { n_ctx: N_CTX },
@@ -85,6 +89,7 @@ export const TASKS: readonly TaskEntry[] = [
     kind: 'kl-divergence',
     version: 1,
     schema: 'text',
+    dataset: 'quantlab_heldout',
     embedded: 'quantlab_heldout',
     shots: { default: 0, max: 0, fewshotSplit: null },
     settings: { n_ctx: N_CTX, top_k: { default: 32, min: 1, max: 1024, describe: "log-probabilities of the 16-bit model kept a token (the rest's mass kept as one number)" } },
@@ -100,6 +105,7 @@ export const TASKS: readonly TaskEntry[] = [
     kind: 'speed',
     version: 1,
     schema: 'text',
+    dataset: 'quantlab_heldout',
     embedded: 'quantlab_heldout',
     shots: { default: 0, max: 0, fewshotSplit: null },
     settings: {
@@ -122,7 +128,7 @@ export const TASKS: readonly TaskEntry[] = [
   itemEntry(truthfulqaMc2, ['acc']),
   itemEntry(lambadaOpenai, ['perplexity', 'acc', 'tokens']),
   itemEntry(gsm8k, ['exact_match,strict-match', 'exact_match,flexible-extract']),
-  itemEntry(gsm8kCot, ['exact_match,strict-match', 'exact_match,flexible-extract']),
+  itemEntry(gsm8kCot, ['exact_match,strict-match', 'exact_match,flexible-extract'], null, 'gsm8k'),
   itemEntry(quantlabLastword, ['perplexity', 'acc', 'tokens'], 'quantlab_lastword'),
   itemEntry(quantlabContinuation, ['acc', 'acc_norm'], 'quantlab_continuation'),
 ];
