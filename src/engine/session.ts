@@ -5,6 +5,7 @@ import type { GpuModel } from './model';
 import { encodeAttention, encodeKvWrite, kvEntryBytes, type KvFormat } from './ops/attention';
 import { encodeAdd, encodeSwiglu } from './ops/elementwise';
 import { encodeEmbedding, encodeLogSoftmax, encodeRmsNorm, encodeRope, encodeRowNll } from './ops/layers';
+import { encodeTargetScore } from './ops/score';
 import { ropeTable } from './rope';
 
 export interface SessionOptions {
@@ -164,6 +165,26 @@ export class InferenceSession {
     this.gpu.write(this.targets, Uint32Array.from(targets));
     this.gpu.run((pass) => encodeRowNll(this.gpu, pass, this.logits, this.targets, this.nll, m, this.model.config.vocabSize));
     return this.gpu.readF32(this.nll, 2 * m);
+  }
+
+  /**
+   * Queues the scoring of `targets` against rows firstRow.. of the last forward(): log p(target)
+   * and whether the target is the row's argmax, two floats a row, written into `out` from float
+   * `offset` on. Nothing is read back here, so the rows of many forward calls (the choices of a
+   * multiple-choice item) fill one buffer that is read once.
+   */
+  queueTargetScores(targets: ArrayLike<number>, firstRow: number, out: GPUBuffer, offset: number): void {
+    const n = targets.length;
+    if (n === 0 || firstRow < 0 || firstRow + n > this.lastTokens) {
+      throw new Error(`rows ${firstRow}..${firstRow + n} are not all among the ${this.lastTokens} rows of the last forward call`);
+    }
+    const vocab = this.model.config.vocabSize;
+    for (let i = 0; i < n; i++) {
+      if (!(targets[i] >= 0 && targets[i] < vocab)) throw new Error(`target id ${targets[i]} is outside the vocabulary of ${vocab}`);
+    }
+    if ((offset + 2 * n) * 4 > out.size) throw new Error(`the score buffer of ${out.size} bytes has no room for ${n} rows at float ${offset}`);
+    this.gpu.write(this.targets, Uint32Array.from(targets));
+    this.gpu.run((pass) => encodeTargetScore(this.gpu, pass, this.logits, this.targets, out, n, vocab, firstRow, offset));
   }
 
   /** Logits of the last forward(), [tokens][vocab]. */

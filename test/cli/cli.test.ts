@@ -11,7 +11,7 @@ describe('quantlab command line', () => {
     expect(record.preset.name).toBe('w4g128+kv4');
     expect(record.schema).toBe(2);
     expect(record.task.name).toBe('perplexity');
-    expect(record.task.settings).toEqual({ n_ctx: 64, windows: 1 });
+    expect(record.task.settings).toEqual({ n_ctx: 64 });
     expect(parseRecord(record).ok).toBe(true);
     expect(record.metrics.tokens).toBe(31);
     expect(record.metrics.perplexity).toBeGreaterThan(1);

@@ -1,0 +1,73 @@
+/**
+ * Greedy generation as lm-eval's HFLM.generate_until runs it: the context left-truncated to
+ * max_length - max_gen_toks tokens, then one token at a time on the KV cache, stopping at an EOS
+ * id, at a stop string in the text so far, or after max_gen_toks tokens; the text is cut before
+ * the first stop string (special tokens left out, as tok_decode skips them).
+ */
+import type { InferenceSession } from '../engine/session';
+import { CancelledError } from './perplexity';
+
+export interface GenerationOptions {
+  until: readonly string[];
+  maxTokens: number;
+  stopTokenIds: readonly number[];
+  signal?: AbortSignal;
+}
+
+export interface Generation {
+  text: string;
+  /** Tokens generated (the EOS included when it ended the generation). */
+  tokens: number;
+  /** Context tokens run (after truncation). */
+  contextTokens: number;
+}
+
+function argmaxRow(row: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+  return best;
+}
+
+/** Cuts `text` before the first occurrence of any stop string (lm-eval's postprocess_generated_text). */
+export function cutAtStop(text: string, until: readonly string[]): string {
+  let out = text;
+  for (const s of until) if (s.length > 0) out = out.split(s)[0];
+  return out;
+}
+
+export async function generateGreedy(
+  session: InferenceSession,
+  decode: (ids: number[]) => string,
+  context: readonly number[],
+  options: GenerationOptions,
+): Promise<Generation> {
+  const maxLength = session.options.contextLength;
+  const room = maxLength - options.maxTokens;
+  if (room <= 0) throw new Error(`generating ${options.maxTokens} tokens leaves no room for a context in ${maxLength} positions`);
+  const prompt = context.slice(-room);
+  const vocab = session.model.config.vocabSize;
+  const batch = session.options.maxBatch;
+  let last = 0;
+  for (let off = 0; off < prompt.length; off += batch) {
+    const chunk = prompt.slice(off, off + batch);
+    session.forward(chunk, off);
+    last = chunk.length;
+  }
+  const generated: number[] = [];
+  let text = '';
+  let pos = prompt.length;
+  for (;;) {
+    if (options.signal?.aborted) throw new CancelledError();
+    const row = await session.gpu.readF32(session.logits, vocab, (last - 1) * vocab);
+    const next = argmaxRow(row);
+    generated.push(next);
+    if (options.stopTokenIds.includes(next)) break;
+    text = decode(generated);
+    if (options.until.some((s) => s.length > 0 && text.includes(s))) break;
+    if (generated.length >= options.maxTokens || pos >= maxLength) break;
+    session.forward([next], pos++);
+    last = 1;
+  }
+  const kept = options.stopTokenIds.includes(generated[generated.length - 1]) ? generated.slice(0, -1) : generated;
+  return { text: cutAtStop(decode(kept), options.until), tokens: generated.length, contextTokens: prompt.length };
+}
