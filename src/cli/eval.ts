@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { formatBytes } from '../gpu/context';
 import { checkpointStore } from '../eval/checkpoint';
+import { BUILT_IN_MODELS } from '../model/builtin';
 import { KldReferenceStore } from '../eval/kldReference';
 import { folderStore } from '../eval/stores/node';
 import { runSweep, sweepCells, type SweepProgress, type SweepSpec, type TaskRequest } from '../eval/sweep';
@@ -76,7 +77,7 @@ function progressReporter(progress: ProgressLine) {
 export function evalCommand(): Command {
   return new Command('eval')
     .description('Evaluate a model under one or more quantization presets on one or more tasks (a sweep).')
-    .option('--model <model>', `"default" (${DEFAULT_MODEL_DIR}), a local model folder, or a Hugging Face repo id`, 'default')
+    .option('--model <model>', `"default" (${DEFAULT_MODEL_DIR}), a built-in model (${BUILT_IN_MODELS.map((m) => m.id).join(', ')}), a local model folder, or a Hugging Face repo id`, 'default')
     .option('--preset <names>', 'preset name(s), comma-separated: fp16, w8g128, w4g128, w4g128+kv4, ...', presetList, ['fp16'])
     .option('--task <names>', 'task(s), comma-separated: perplexity, kl-divergence, speed, arc_easy, piqa, hellaswag, mmlu, ... (see README)', presetList, ['perplexity'])
     .option('--data <task=file>', 'rows of a task (repeatable): TASK=FILE (files comma-separated, or a folder, in any format the importers read); a bare FILE is the text of perplexity and kl-divergence', dataFile, {})

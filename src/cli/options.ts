@@ -89,7 +89,7 @@ export function classifyModelSpec(spec: string, resolved: string, exists: boolea
 /** The message for a --model folder that does not exist. */
 export function missingModelMessage(spec: string, path: string): string {
   return (
-    `there is no folder ${path} (--model ${spec}): --model takes a model folder, "default", ` +
+    `there is no folder ${path} (--model ${spec}): --model takes a model folder, "default", "quantlab-mini", ` +
     'or a Hugging Face model written owner/name (e.g. Qwen/Qwen2.5-0.5B)'
   );
 }

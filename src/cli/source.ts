@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtInModel, DEFAULT_MODEL_ID } from '../model/builtin';
 import type { ModelFiles } from '../model/files';
 import { hubModelFiles } from '../model/hub';
 import { directoryCache, nodeModelFiles } from '../model/nodeFiles';
@@ -8,7 +9,19 @@ import { homedir } from 'node:os';
 import { classifyModelSpec, missingModelMessage, readTextFile } from './options';
 
 /** Both src/cli/ and the bundle in dist/cli/ sit two folders below the project root. */
-export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../public/models/quantlab-tiny');
+const MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../public/models');
+
+export function builtInModelDir(id: string): string {
+  return join(MODELS_DIR, id);
+}
+
+export const DEFAULT_MODEL_DIR = builtInModelDir(DEFAULT_MODEL_ID);
+
+/** `default` and the built-in model ids name folders shipped with QuantLab; anything else is a path or a Hub id. */
+function builtInDir(spec: string): string | null {
+  if (spec === 'default') return DEFAULT_MODEL_DIR;
+  return builtInModel(spec) ? builtInModelDir(spec) : null;
+}
 
 export interface ModelSource {
   files: ModelFiles;
@@ -16,10 +29,11 @@ export interface ModelSource {
   heldOutText(): Promise<string>;
 }
 
-/** `default`, a folder on disk, or a Hugging Face repo id / URL (see classifyModelSpec). */
+/** `default`, a built-in model id, a folder on disk, or a Hugging Face repo id / URL (see classifyModelSpec). */
 export async function openModelSource(spec: string, log: (text: string) => void): Promise<ModelSource> {
-  const resolved = spec === 'default' ? DEFAULT_MODEL_DIR : resolve(spec);
-  const kind = classifyModelSpec(spec, resolved, spec !== 'default' && existsSync(resolved));
+  const builtIn = builtInDir(spec);
+  const resolved = builtIn ?? resolve(spec);
+  const kind = classifyModelSpec(spec, resolved, existsSync(resolved));
   if (kind.kind === 'missing') throw new Error(missingModelMessage(spec, kind.path));
   if (kind.kind === 'folder' && !statSync(resolved).isDirectory()) {
     throw new Error(`${spec} is a file; --model takes a model folder, "default" or a Hugging Face repo id`);

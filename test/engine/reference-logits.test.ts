@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MODEL_DIR } from '../../src/cli/source';
+import { builtInModelDir } from '../../src/cli/source';
 import { destroyModel, uploadModel } from '../../src/engine/model';
 import { InferenceSession } from '../../src/engine/session';
 import { loadModel } from '../../src/model/load';
@@ -17,7 +17,15 @@ interface Fixture {
   }[];
 }
 
-const fixture: Fixture = JSON.parse(readFileSync(new URL('../fixtures/reference-logits.json', import.meta.url), 'utf8'));
+/** Each built-in model with the logits transformers gave for it (train/reference_logits.py). */
+const MODELS = [
+  { id: 'quantlab-tiny', fixture: '../fixtures/reference-logits.json' },
+  { id: 'quantlab-mini', fixture: '../fixtures/quantlab-mini/reference-logits.json' },
+].map(({ id, fixture }) => ({
+  id,
+  dir: builtInModelDir(id),
+  fixture: JSON.parse(readFileSync(new URL(fixture, import.meta.url), 'utf8')) as Fixture,
+}));
 
 /** The worst of: top-20 logits, logsumexp, L2 norm (relative) and the sum (relative to the row's scale). */
 export function logitError(ours: Float32Array, ref: Fixture['cases'][number]['positions'][number]): number {
@@ -40,19 +48,19 @@ export function logitError(ours: Float32Array, ref: Fixture['cases'][number]['po
   return worst;
 }
 
-describe('quantlab-tiny on WebGPU against PyTorch (transformers, float32)', () => {
-  it('has the default model on disk', () => {
-    expect(existsSync(`${DEFAULT_MODEL_DIR}/config.json`)).toBe(true);
+describe.each(MODELS)('$id on WebGPU against PyTorch (transformers, float32)', ({ dir, fixture }) => {
+  it('has the model on disk', () => {
+    expect(existsSync(`${dir}/config.json`)).toBe(true);
   });
 
   it('tokenizes the fixture texts to the same ids as Python tokenizers', async () => {
-    const model = await loadModel(await nodeModelFiles(DEFAULT_MODEL_DIR));
+    const model = await loadModel(await nodeModelFiles(dir));
     for (const c of fixture.cases) expect(model.tokenizer.encode(c.text, { addSpecialTokens: false })).toEqual(c.ids);
   });
 
   it('gives every position the reference logits within 1e-3 relative, in f32 and with a 16-bit KV cache', async () => {
     const gpu = await testGpu();
-    const model = await loadModel(await nodeModelFiles(DEFAULT_MODEL_DIR));
+    const model = await loadModel(await nodeModelFiles(dir));
     expect(model.config.vocabSize).toBe(fixture.vocab_size);
     const gpuModel = await uploadModel(gpu, model.config, model.weights, parsePreset('fp16'));
     for (const plainKvBits of [32, 16] as const) {
