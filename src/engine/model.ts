@@ -2,6 +2,7 @@ import type { GpuContext } from '../gpu/context';
 import type { ModelConfig } from '../model/config';
 import { ModelError } from '../model/errors';
 import type { Preset } from '../quant/preset';
+import { hasBias, weightBytes } from '../quant/presets';
 import { createF16Linear, destroyLinear, quantizeLinear, type LinearWeight } from './linear';
 import { NonFiniteCounter, type NonFiniteCount } from './ops/finite';
 
@@ -35,7 +36,7 @@ export interface GpuModel {
   finalNorm: GPUBuffer;
   lmHead: LinearWeight;
   blocks: GpuBlock[];
-  /** Bytes of all weight buffers as stored. */
+  /** Bytes of all weight buffers as stored: the preset's own prediction (weightBytes in src/quant/presets.ts), which test/engine/memory.test.ts checks against the allocations. */
   weightBytes: number;
 }
 
@@ -55,10 +56,6 @@ const TENSOR_NAMES: Record<(typeof LINEARS)[number], string> = {
   up: 'mlp.up_proj',
   down: 'mlp.down_proj',
 };
-
-function linearBuffers(w: LinearWeight): GPUBuffer[] {
-  return [w.data, w.scales, w.zeros, w.bias].filter((b): b is GPUBuffer => b !== null);
-}
 
 /** A tied, unquantized LM head multiplies by the embedding table itself: one copy on the GPU, not two. */
 function sharedHead(embedding: GPUBuffer, vocab: number, hidden: number): LinearWeight {
@@ -123,7 +120,7 @@ export async function uploadModel(
   const finite = new NonFiniteCounter(gpu, 3 + config.numLayers * 12);
 
   const linear = async (name: string, rows: number, cols: number, quantize: boolean): Promise<LinearWeight> => {
-    const bias = config.attentionBias && /(q|k|v)_proj$/.test(name) ? await weights.readF32(`${name}.bias`) : undefined;
+    const bias = hasBias(config, name.slice(name.lastIndexOf('.') + 1)) ? await weights.readF32(`${name}.bias`) : undefined;
     const f16 = createF16Linear(gpu, name, await weights.readF16(`${name}.weight`), rows, cols, bias);
     finite.count(`${name}.weight`, f16.data, 'f16', rows * cols);
     if (f16.bias) finite.count(`${name}.bias`, f16.bias, 'f32', rows);
@@ -178,13 +175,7 @@ export async function uploadModel(
       : await linear(config.tieWordEmbeddings ? 'model.embed_tokens' : 'lm_head', config.vocabSize, hidden, quantizeHead);
   step('LM head');
 
-  const buffers = new Set<GPUBuffer>([embedding, finalNorm, ...linearBuffers(lmHead)]);
-  for (const b of blocks) {
-    buffers.add(b.inputNorm).add(b.postNorm);
-    for (const key of LINEARS) for (const buffer of linearBuffers(b[key])) buffers.add(buffer);
-  }
-  const weightBytes = [...buffers].reduce((sum, b) => sum + b.size, 0);
-  const model = { config, preset, embedding, finalNorm, lmHead, blocks, weightBytes };
+  const model = { config, preset, embedding, finalNorm, lmHead, blocks, weightBytes: weightBytes(config, preset) };
   const bad = (await finite.read()).filter((c) => c.count > 0);
   if (bad.length > 0) {
     destroyModel(gpu, model);

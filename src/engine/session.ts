@@ -1,8 +1,9 @@
 import type { GpuContext } from '../gpu/context';
-import type { Preset } from '../quant/preset';
-import { encodeLinear } from './linear';
+import { kvEntryBytes, type KvFormat } from '../quant/layout';
+import { kvBytesPerToken, kvFormatOf } from '../quant/presets';
+import { encodeLinear, LinearScratch } from './linear';
 import type { GpuModel } from './model';
-import { encodeAttention, encodeKvWrite, kvEntryBytes, type KvFormat } from './ops/attention';
+import { encodeAttention, encodeKvWrite } from './ops/attention';
 import { encodeAdd, encodeSwiglu } from './ops/elementwise';
 import { encodeEmbedding, encodeLogSoftmax, encodeRmsNorm, encodeRope, encodeRowNll } from './ops/layers';
 import { encodeTargetScore } from './ops/score';
@@ -25,13 +26,10 @@ interface LayerCache {
   v: { cache: GPUBuffer; meta: GPUBuffer };
 }
 
-export function kvFormatOf(preset: Preset, plainBits: 16 | 32 = 16): KvFormat {
-  return preset.kv ? { bits: preset.kv.bits, group: preset.kv.group } : { bits: plainBits, group: 0 };
-}
-
 /**
  * A model plus the per-run state it needs: the KV cache (quantized as the
- * preset says) and activation scratch. forward() writes logits for its tokens.
+ * preset says) and activation scratch, all allocated here and freed by dispose().
+ * forward() writes logits for its tokens.
  */
 export class InferenceSession {
   readonly gpu: GpuContext;
@@ -55,6 +53,8 @@ export class InferenceSession {
   private readonly proj: GPUBuffer;
   private readonly gate: GPUBuffer;
   private readonly up: GPUBuffer;
+  /** The quantized inputs of the linear layers under a W·A preset. */
+  private readonly linearScratch: LinearScratch | null;
   readonly logits: GPUBuffer;
   /** Rows of logits the last forward() wrote. */
   lastTokens = 0;
@@ -70,7 +70,7 @@ export class InferenceSession {
     this.kvFormat = kvFormatOf(model.preset, options.plainKvBits);
     const shape = { kvHeads: c.numKvHeads, headDim: c.headDim };
     const entry = kvEntryBytes(this.kvFormat, shape);
-    this.kvBytes = 2 * c.numLayers * options.contextLength * (entry.data + entry.meta);
+    this.kvBytes = options.contextLength * kvBytesPerToken(c, model.preset, options.plainKvBits);
     const alloc = (label: string, bytes: number) => {
       const b = gpu.createBuffer(label, bytes);
       this.buffers.push(b);
@@ -79,7 +79,8 @@ export class InferenceSession {
     for (let i = 0; i < c.numLayers; i++) {
       const part = (name: string) => ({
         cache: alloc(`layer ${i} ${name} cache`, options.contextLength * entry.data),
-        meta: alloc(`layer ${i} ${name} cache scales`, options.contextLength * entry.meta),
+        // Plain floats have no scales: their kernels bind the context's placeholder there.
+        meta: entry.meta > 0 ? alloc(`layer ${i} ${name} cache scales`, options.contextLength * entry.meta) : gpu.placeholder,
       });
       this.caches.push({ k: part('K'), v: part('V') });
     }
@@ -101,6 +102,8 @@ export class InferenceSession {
     this.gate = alloc('MLP gate', b * c.intermediateSize * f32);
     this.up = alloc('MLP up', b * c.intermediateSize * f32);
     this.logits = alloc('logits', b * c.vocabSize * f32);
+    const widest = Math.max(c.hiddenSize, c.numHeads * c.headDim, c.intermediateSize);
+    this.linearScratch = model.preset.activations ? new LinearScratch(gpu, b, widest) : null;
     this.scratchBytes = gpu.bytesAllocated - scratchStart;
   }
 
@@ -121,15 +124,16 @@ export class InferenceSession {
     this.gpu.write(this.ids, Uint32Array.from(ids));
     const gpu = this.gpu;
     const act = this.model.preset.activations;
+    const scratch = this.linearScratch ?? undefined;
     const shape = { kvHeads: c.numKvHeads, headDim: c.headDim };
     gpu.run((pass) => {
       encodeEmbedding(gpu, pass, this.model.embedding, this.ids, this.x, m, c.hiddenSize);
       this.model.blocks.forEach((block, layer) => {
         const cache = this.caches[layer];
         encodeRmsNorm(gpu, pass, this.x, block.inputNorm, this.xn, m, c.hiddenSize, c.rmsNormEps);
-        encodeLinear(gpu, pass, block.q, this.xn, this.q, m, act);
-        encodeLinear(gpu, pass, block.k, this.xn, this.k, m, act);
-        encodeLinear(gpu, pass, block.v, this.xn, this.v, m, act);
+        encodeLinear(gpu, pass, block.q, this.xn, this.q, m, act, scratch);
+        encodeLinear(gpu, pass, block.k, this.xn, this.k, m, act, scratch);
+        encodeLinear(gpu, pass, block.v, this.xn, this.v, m, act, scratch);
         encodeRope(gpu, pass, this.q, this.rope, m, c.numHeads, c.headDim, startPos);
         encodeRope(gpu, pass, this.k, this.rope, m, c.numKvHeads, c.headDim, startPos);
         encodeKvWrite(gpu, pass, this.kvFormat, shape, this.k, cache.k.cache, cache.k.meta, m, startPos);
@@ -143,13 +147,13 @@ export class InferenceSession {
           v: cache.v,
           out: this.attn,
         });
-        encodeLinear(gpu, pass, block.o, this.attn, this.proj, m, act);
+        encodeLinear(gpu, pass, block.o, this.attn, this.proj, m, act, scratch);
         encodeAdd(gpu, pass, this.x, this.proj, m * c.hiddenSize);
         encodeRmsNorm(gpu, pass, this.x, block.postNorm, this.xn, m, c.hiddenSize, c.rmsNormEps);
-        encodeLinear(gpu, pass, block.gate, this.xn, this.gate, m, act);
-        encodeLinear(gpu, pass, block.up, this.xn, this.up, m, act);
+        encodeLinear(gpu, pass, block.gate, this.xn, this.gate, m, act, scratch);
+        encodeLinear(gpu, pass, block.up, this.xn, this.up, m, act, scratch);
         encodeSwiglu(gpu, pass, this.gate, this.up, m * c.intermediateSize);
-        encodeLinear(gpu, pass, block.down, this.gate, this.proj, m, act);
+        encodeLinear(gpu, pass, block.down, this.gate, this.proj, m, act, scratch);
         encodeAdd(gpu, pass, this.x, this.proj, m * c.hiddenSize);
       });
       encodeRmsNorm(gpu, pass, this.x, this.model.finalNorm, this.xn, m, c.hiddenSize, c.rmsNormEps);
@@ -202,5 +206,6 @@ export class InferenceSession {
   dispose(): void {
     for (const b of this.buffers) this.gpu.destroy(b);
     this.buffers.length = 0;
+    this.linearScratch?.destroy();
   }
 }

@@ -41,6 +41,7 @@ export class GpuContext {
   private nextObjectId = 1;
   /** Evicted uniforms may still be referenced by recorded work; they are destroyed after the next read. */
   private retired: GPUBuffer[] = [];
+  private unusedBinding: GPUBuffer | null = null;
   private lost: string | null = null;
   /** The first error no error scope caught; reads rethrow it, so a bad dispatch never passes as zeros. */
   private uncaptured: string | null = null;
@@ -107,6 +108,16 @@ export class GpuContext {
     this.owned.set(buffer, label);
     this.bytesAllocated += bytes;
     return buffer;
+  }
+
+  /**
+   * A 16-byte buffer bound where a kernel declares a binding that a call does not use (no bias,
+   * symmetric zeros, the scales of an unquantized KV cache). Weights are packed before any session
+   * exists, so the context owns it: made once, counted, freed by dispose.
+   */
+  get placeholder(): GPUBuffer {
+    this.unusedBinding ??= this.createBuffer('unused binding', 16);
+    return this.unusedBinding;
   }
 
   upload(label: string, data: ArrayBufferView): GPUBuffer {
@@ -292,6 +303,7 @@ export class GpuContext {
   dispose(): void {
     for (const buffer of this.owned.keys()) buffer.destroy();
     this.owned.clear();
+    this.unusedBinding = null;
     for (const b of this.uniforms.values()) b.destroy();
     this.uniforms.clear();
     this.bindGroups.clear();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeAttention, encodeKvWrite, kvEntryBytes, type KvFormat } from '../../src/engine/ops/attention';
+import { encodeAttention, encodeKvWrite } from '../../src/engine/ops/attention';
+import { kvEntryBytes, type KvFormat } from '../../src/quant/layout';
 import { attentionReference, kvRoundTripReference } from '../../src/engine/reference/layers';
 import { freshSeed, randomArray, relativeError, restoreDirectKernelsAfterEach, rng, testGpu } from '../helpers/gpu';
 import { firstCacheMismatch, kvCacheReference } from '../helpers/kv';

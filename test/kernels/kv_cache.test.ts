@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeKvWrite, kvEntryBytes, type KvFormat } from '../../src/engine/ops/attention';
+import { encodeKvWrite } from '../../src/engine/ops/attention';
+import { kvEntryBytes, type KvFormat } from '../../src/quant/layout';
 import { freshSeed, rng, testGpu } from '../helpers/gpu';
 import { awkwardKv, firstCacheMismatch, kvCacheReference } from '../helpers/kv';
 

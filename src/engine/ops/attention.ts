@@ -2,39 +2,17 @@ import attentionOwnCode from '../../../shaders/attention.wgsl?raw';
 import f16Code from '../../../shaders/f16.wgsl?raw';
 import kvOwnCode from '../../../shaders/kv_cache.wgsl?raw';
 import type { GpuContext } from '../../gpu/context';
+import { kvGroupOf, type KvFormat, type KvShape } from '../../quant/layout';
 import { grid } from './grid';
 
-/** How one layer's K or V cache is stored: 32 or 16 for plain floats, else packed codes. */
-export interface KvFormat {
-  bits: 2 | 3 | 4 | 8 | 16 | 32;
-  /** Channels per quantization group (ignored for plain formats). */
-  group: number;
-}
-
-export interface KvShape {
-  kvHeads: number;
-  headDim: number;
-}
 
 /** The cache's writer and reader with the f16 helpers they share. */
 const kvCode = `${kvOwnCode}\n${f16Code}`;
 const attentionCode = `${attentionOwnCode}\n${f16Code}`;
 
-function groupOf(format: KvFormat, shape: KvShape): number {
-  return Math.min(format.group, shape.headDim);
-}
-
-/** Bytes of cache a token takes for one of K or V of one layer, and the split between codes and metadata. */
-export function kvEntryBytes(format: KvFormat, shape: KvShape): { data: number; meta: number } {
-  const values = shape.kvHeads * shape.headDim;
-  if (format.bits >= 16) return { data: (values * format.bits) / 8, meta: 0 };
-  const group = groupOf(format, shape);
-  const groups = values / group;
-  return { data: groups * Math.ceil((group * format.bits) / 32) * 4, meta: groups * 4 };
-}
 
 function constants(format: KvFormat, shape: KvShape): Record<string, number> {
-  return { KV_BITS: format.bits, KV_GROUP: format.bits >= 16 ? 64 : groupOf(format, shape) };
+  return { KV_BITS: format.bits, KV_GROUP: format.bits >= 16 ? 64 : kvGroupOf(format, shape) };
 }
 
 /** Quantizes (or converts) `tokens` rows of K or V, [tokens][kvHeads][headDim] f32, into the cache at startPos. */
@@ -56,7 +34,7 @@ export function encodeKvWrite(
     const [gx, gy] = grid(Math.ceil((tokens * shape.kvHeads * shape.headDim) / perInvocation / 64));
     gpu.dispatch(pass, gpu.pipeline(kvCode, 'write_plain', consts), [params, src, cache], [gx, gy]);
   } else {
-    const groups = (tokens * shape.kvHeads * shape.headDim) / groupOf(format, shape);
+    const groups = (tokens * shape.kvHeads * shape.headDim) / kvGroupOf(format, shape);
     const [gx, gy] = grid(Math.ceil(groups / 64));
     gpu.dispatch(pass, gpu.pipeline(kvCode, 'write_quantized', consts), [params, src, cache, meta], [gx, gy]);
   }
