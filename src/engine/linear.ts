@@ -9,7 +9,7 @@ import matmulOwnCode from '../../shaders/matmul.wgsl?raw';
 import matmulCommonCode from '../../shaders/matmul_common.wgsl?raw';
 import matmulQCode from '../../shaders/matmul_q.wgsl?raw';
 import quantizeCode from '../../shaders/quantize.wgsl?raw';
-import type { GpuContext } from '../gpu/context';
+import type { Dispatch, GpuContext } from '../gpu/context';
 import { GROUP_MULTIPLE, packedSizes, wordsPerGroup } from '../quant/layout';
 import type { ActivationQuant, WeightQuant } from '../quant/preset';
 import { grid } from './ops/grid';
@@ -49,7 +49,10 @@ const TILE = 64;
 /** Invocations of a matvec workgroup and the rows it computes (MV_THREADS, MV_ROWS in the shaders). */
 const MV_THREADS = 64;
 const MV_ROWS = 4;
+/** Groups a quantize.wgsl workgroup packs (its GROUPS_PER_WORKGROUP override). */
 const QUANTIZE_GROUPS_PER_WORKGROUP = 4;
+/** Invocations of an act_quant.wgsl workgroup (its THREADS override); a workgroup quantizes a row. */
+const ACT_QUANT_THREADS = 64;
 
 /**
  * How 8-bit (or 4-bit) activations meet 8- or 4-bit weights in decode (M = 1): 'native' quantizes x
@@ -149,14 +152,9 @@ export function quantizeLinear(gpu: GpuContext, source: LinearWeight, spec: Weig
 
   const params = gpu.uniform([sizes.groups, spec.bits, group, spec.symmetric ? 1 : 0], 'uuuu');
   const encoder = gpu.device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  gpu.dispatch(
-    pass,
-    gpu.pipeline(quantizeCode, 'quantize'),
-    [params, source.data, data, scales, zeros ?? gpu.placeholder],
-    grid(Math.ceil(sizes.groups / QUANTIZE_GROUPS_PER_WORKGROUP), gpu.device.limits.maxComputeWorkgroupsPerDimension),
-  );
-  pass.end();
+  const pipeline = gpu.pipeline(quantizeCode, 'quantize', { GROUPS_PER_WORKGROUP: QUANTIZE_GROUPS_PER_WORKGROUP });
+  const workgroups = grid(Math.ceil(sizes.groups / QUANTIZE_GROUPS_PER_WORKGROUP), gpu.device.limits.maxComputeWorkgroupsPerDimension);
+  gpu.encode(encoder, [gpu.record(pipeline, [params, source.data, data, scales, zeros ?? gpu.placeholder], workgroups)]);
   if (source.bias && bias) encoder.copyBufferToBuffer(source.bias, 0, bias, 0, source.bias.size);
   gpu.device.queue.submit([encoder.finish()]);
 
@@ -199,17 +197,10 @@ export class LinearScratch {
 }
 
 /** out[m][k] = per-token fake quantization of x[m][k] (shaders/act_quant.wgsl). */
-export function encodeActivationQuant(
-  gpu: GpuContext,
-  pass: GPUComputePassEncoder,
-  x: GPUBuffer,
-  out: GPUBuffer,
-  m: number,
-  k: number,
-  act: ActivationQuant,
-): void {
+export function encodeActivationQuant(gpu: GpuContext, x: GPUBuffer, out: GPUBuffer, m: number, k: number, act: ActivationQuant): Dispatch[] {
   const params = gpu.uniform([m, k, act.bits], 'uuu');
-  gpu.dispatch(pass, gpu.pipeline(actQuantCode, 'fake_quantize'), [params, x, out], grid(m, gpu.device.limits.maxComputeWorkgroupsPerDimension));
+  const pipeline = gpu.pipeline(actQuantCode, 'fake_quantize', { THREADS: ACT_QUANT_THREADS });
+  return [gpu.record(pipeline, [params, x, out], grid(m, gpu.device.limits.maxComputeWorkgroupsPerDimension))];
 }
 
 /**
@@ -220,14 +211,13 @@ export function encodeActivationQuant(
  */
 export function encodeLinear(
   gpu: GpuContext,
-  pass: GPUComputePassEncoder,
   w: LinearWeight,
   x: GPUBuffer,
   y: GPUBuffer,
   m: number,
   act?: ActivationQuant | null,
   scratch?: LinearScratch,
-): void {
+): Dispatch[] {
   if (act && !scratch?.fits(m, w.cols)) {
     throw new LinearError(`${w.label}: quantized activations of ${m} x ${w.cols} need a LinearScratch that holds them.`);
   }
@@ -248,42 +238,25 @@ export function encodeLinear(
     if (act && m === 1 && (w.bits === 8 || w.bits === 4) && integerDot(gpu) !== 'off') {
       const codes = scratch!.codes;
       const actParams = gpu.uniform([1, w.cols, act.bits], 'uuu');
-      gpu.dispatch(pass, gpu.pipeline(actQuantCode, 'quantize_codes'), [actParams, x, codes], [1]);
-      gpu.dispatch(pass, gpu.pipeline(code, 'matvec_dot4'), [params, codes, ...weights], matvecBlocks);
-      return;
+      return [
+        gpu.record(gpu.pipeline(actQuantCode, 'quantize_codes', { THREADS: ACT_QUANT_THREADS }), [actParams, x, codes], [1]),
+        gpu.record(gpu.pipeline(code, 'matvec_dot4'), [params, codes, ...weights], matvecBlocks),
+      ];
     }
-    const input = act ? fakeQuantized(gpu, pass, x, m, w.cols, act, scratch!) : x;
-    if (m === 1) {
-      gpu.dispatch(pass, gpu.pipeline(code, 'matvec'), [params, input, ...weights], matvecBlocks);
-    } else {
-      const prefill = prefillDispatch(gpu, w, m);
-      gpu.dispatch(pass, gpu.pipeline(code, prefill.entry), [params, input, ...weights], prefill.workgroups);
-    }
-    return;
-  }
-  const input = act ? fakeQuantized(gpu, pass, x, m, w.cols, act, scratch!) : x;
-  const bindings = [gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0], 'uuuu'), input, w.data, bias, y];
-  if (m === 1) {
-    gpu.dispatch(pass, gpu.pipeline(matmulCode, 'matvec'), bindings, matvecBlocks);
-  } else {
+    const quantized = act ? encodeActivationQuant(gpu, x, scratch!.activations, m, w.cols, act) : [];
+    const input = act ? scratch!.activations : x;
+    if (m === 1) return [...quantized, gpu.record(gpu.pipeline(code, 'matvec'), [params, input, ...weights], matvecBlocks)];
     const prefill = prefillDispatch(gpu, w, m);
-    gpu.dispatch(pass, gpu.pipeline(matmulCode, prefill.entry), bindings, prefill.workgroups);
+    return [...quantized, gpu.record(gpu.pipeline(code, prefill.entry), [params, input, ...weights], prefill.workgroups)];
   }
+  const quantized = act ? encodeActivationQuant(gpu, x, scratch!.activations, m, w.cols, act) : [];
+  const input = act ? scratch!.activations : x;
+  const bindings = [gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0], 'uuuu'), input, w.data, bias, y];
+  if (m === 1) return [...quantized, gpu.record(gpu.pipeline(matmulCode, 'matvec'), bindings, matvecBlocks)];
+  const prefill = prefillDispatch(gpu, w, m);
+  return [...quantized, gpu.record(gpu.pipeline(matmulCode, prefill.entry), bindings, prefill.workgroups)];
 }
 
 function tiles(w: LinearWeight, m: number): number {
   return Math.ceil(w.rows / TILE) * Math.ceil(m / TILE);
-}
-
-function fakeQuantized(
-  gpu: GpuContext,
-  pass: GPUComputePassEncoder,
-  x: GPUBuffer,
-  m: number,
-  k: number,
-  act: ActivationQuant,
-  scratch: LinearScratch,
-): GPUBuffer {
-  encodeActivationQuant(gpu, pass, x, scratch.activations, m, k, act);
-  return scratch.activations;
 }

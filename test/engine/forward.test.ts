@@ -11,7 +11,7 @@ import { referenceWeights, syntheticConfig, syntheticTensors, tensorSource } fro
 function preset(kvBits: 2 | 3 | 4 | 8 | null): Preset {
   return {
     name: kvBits ? `kv${kvBits}` : 'fp16',
-    weights: { bits: 16, group: 128, symmetric: false, method: 'rtn' },
+    weights: { bits: 16, group: 0, symmetric: false, method: 'rtn' },
     activations: null,
     kv: kvBits ? { bits: kvBits, group: 128 } : null,
     lmHead: false,

@@ -45,7 +45,7 @@ async function gpuFakeQuant(x: Float32Array, m: number, k: number, bits: 4 | 8):
   const gpu = await testGpu();
   const input = gpu.upload('x', x);
   const out = gpu.createBuffer('xq', m * k * 4);
-  gpu.run((pass) => encodeActivationQuant(gpu, pass, input, out, m, k, { bits }));
+  gpu.run(encodeActivationQuant(gpu, input, out, m, k, { bits }));
   const result = await gpu.readF32(out, m * k);
   gpu.destroy(input);
   gpu.destroy(out);
@@ -127,7 +127,7 @@ describe('linear layers with quantized activations', () => {
         const x = gpu.upload('x', xs);
         const y = gpu.createBuffer('y', m * n * 4);
         const scratch = new LinearScratch(gpu, m, k);
-        gpu.run((pass) => encodeLinear(gpu, pass, w, x, y, m, { bits }, scratch));
+        gpu.run(encodeLinear(gpu, w, x, y, m, { bits }, scratch));
         const got = await gpu.readF32(y, m * n);
         const error = relativeError(got, referenceLinear(fakeQuantizeActivations(xs, m, k, bits), dense, b, m, n, k));
         worst = Math.max(worst, error);
@@ -172,7 +172,7 @@ describe('linear layers with quantized activations', () => {
           const expected = referenceLinear(fakeQuantizeActivations(xs, 1, k, bits), dense, b, 1, n, k);
           for (const mode of modes) {
             setIntegerDot(gpu, mode);
-            gpu.run((pass) => encodeLinear(gpu, pass, w, x, y, 1, { bits }, scratch));
+            gpu.run(encodeLinear(gpu, w, x, y, 1, { bits }, scratch));
             const error = relativeError(await gpu.readF32(y, n), expected);
             worst = Math.max(worst, error);
             expect(error, `seed ${seed}: w${weights.bits} g${weights.group} a${bits} ${mode}`).toBeLessThan(1e-5);
@@ -199,12 +199,12 @@ describe('linear layers with quantized activations', () => {
     const start = gpu.bytesAllocated;
     const scratch = new LinearScratch(gpu, 5, k);
     expect(gpu.bytesAllocated - start).toBe(5 * k * 4 + (k / 4 + 2) * 4);
-    gpu.run((pass) => encodeLinear(gpu, pass, w, x, y, 5, { bits: 8 }, scratch));
+    gpu.run(encodeLinear(gpu, w, x, y, 5, { bits: 8 }, scratch));
     await gpu.readF32(y, 1);
     expect(gpu.bytesAllocated - start, 'encoding allocates nothing').toBe(5 * k * 4 + (k / 4 + 2) * 4);
     const small = new LinearScratch(gpu, 4, k);
-    expect(() => gpu.run((pass) => encodeLinear(gpu, pass, w, x, y, 5, { bits: 8 }, small))).toThrow(/need a LinearScratch that holds them/);
-    expect(() => gpu.run((pass) => encodeLinear(gpu, pass, w, x, y, 5, { bits: 8 }))).toThrow(/need a LinearScratch/);
+    expect(() => gpu.run(encodeLinear(gpu, w, x, y, 5, { bits: 8 }, small))).toThrow(/need a LinearScratch that holds them/);
+    expect(() => gpu.run(encodeLinear(gpu, w, x, y, 5, { bits: 8 }))).toThrow(/need a LinearScratch/);
     small.destroy();
     scratch.destroy();
     expect(gpu.bytesAllocated).toBe(start);
