@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeKvWrite, qkvLayout } from '../../src/engine/ops/attention';
 import { encodeEmbedding, encodeLogSoftmax, encodeRmsNorm, encodeRowNll } from '../../src/engine/ops/layers';
+import { encodeArgmax } from '../../src/engine/ops/score';
 import { addReference } from '../../src/engine/reference/elementwise';
 import { logSumExp, rmsNormReference, ropeReference } from '../../src/engine/reference/layers';
 import { ropeTable } from '../../src/engine/rope';
@@ -115,5 +116,27 @@ describe('embedding, norm, rope and softmax kernels', () => {
     expect(relativeError(result, expected), `seed ${seed}`).toBeLessThan(1e-5);
     gpu.run(encodeLogSoftmax(gpu, lb, rows, width));
     expect(relativeError(await gpu.readF32(lb, rows * width), logProbs), `seed ${seed}`).toBeLessThan(1e-5);
+  });
+
+  it('argmax picks the first index of the largest logit of a row, ties and a vocabulary off the workgroup size included', async () => {
+    const gpu = await testGpu();
+    const seed = freshSeed();
+    const next = rng(seed);
+    const [rows, width] = [3, 1001];
+    const logits = randomArray(rows * width, next, 12);
+    // Row 1: the largest value three times, so only the first of them may win.
+    const tied = [17, 503, 1000].map((i) => width + i);
+    for (const i of tied) logits[i] = 20;
+    const lb = gpu.upload('logits', logits);
+    const token = gpu.createBuffer('token', 4);
+    for (let r = 0; r < rows; r++) {
+      const row = logits.subarray(r * width, (r + 1) * width);
+      let best = 0;
+      for (let i = 1; i < width; i++) if (row[i] > row[best]) best = i;
+      gpu.run(encodeArgmax(gpu, lb, token, r, width));
+      expect((await gpu.readU32(token, 1))[0], `seed ${seed}, row ${r}`).toBe(best);
+    }
+    gpu.destroy(lb);
+    gpu.destroy(token);
   });
 });
