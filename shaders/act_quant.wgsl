@@ -12,7 +12,8 @@
 
 // float32(1e-5), written as bits so no compiler can round the literal another way.
 const SCALE_FLOOR_BITS = 0x3727c5acu;
-const THREADS = 64u;
+// THREADS is an override constant set from the TS constant beside the dispatch (src/engine/linear.ts).
+override THREADS: u32;
 
 struct Params {
   m: u32,

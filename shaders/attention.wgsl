@@ -1,18 +1,25 @@
 // Causal attention with grouped-query heads over a layer's KV cache (layouts in kv_cache.wgsl;
 // f16_value, which keeps the subnormal scales of near-constant groups, from f16.wgsl).
-// One workgroup a (query token, head). Keys are taken in tiles of WG: each invocation scores
+// Queries come from the stacked q/k/v projection, q_row floats a token (the rotation already
+// applied by kv_cache.wgsl); the first query's position is position[0], a storage word the host
+// writes once a step, so one recorded dispatch serves every decode step.
+// One workgroup a (query token, head). Keys are taken in tiles of THREADS: each invocation scores
 // one key of the tile, the tile's weights join a running softmax (max and sum rescaled per
 // tile), and each invocation accumulates its output channels over the tile's values.
 
 override KV_BITS: u32 = 16u;
 override KV_GROUP: u32 = 64u;
+// Workgroup sizes, set from the TS constants that size the dispatch (src/engine/ops/attention.ts);
+// THREADS is MAX_HEAD_DIM / 2 there: each invocation of attend owns two output channels.
+override THREADS: u32;
+override DIRECT_THREADS: u32;
 
 struct Params {
   tokens: u32,
   heads: u32,
   kv_heads: u32,
   head_dim: u32,
-  start_pos: u32,
+  q_row: u32,
   scale: f32,
 }
 
@@ -23,13 +30,15 @@ struct Params {
 @group(0) @binding(4) var<storage, read> k_scales: array<u32>;
 @group(0) @binding(5) var<storage, read> v_scales: array<u32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
+@group(0) @binding(7) var<storage, read> position: array<u32>;
 
-const WG: u32 = 128u;
+// The one definition of the largest head the kernels hold (the private accumulator of
+// attend_direct cannot be sized by an override); src/engine/ops/attention.ts reads it from here.
 const MAX_HEAD_DIM: u32 = 256u;
 
 var<workgroup> q_tile: array<f32, MAX_HEAD_DIM>;
-var<workgroup> weights: array<f32, WG>;
-var<workgroup> reduce: array<f32, WG>;
+var<workgroup> weights: array<f32, THREADS>;
+var<workgroup> reduce: array<f32, THREADS>;
 
 fn words_per_group() -> u32 {
   return (KV_GROUP * KV_BITS + 31u) / 32u;
@@ -76,25 +85,25 @@ fn cache_value(is_k: bool, e: u32, d: u32) -> f32 {
   return (f32(code) - zero) * scale;
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(THREADS)
 fn attend(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let head = wid.x;
   let m = wid.y;
   if (m >= params.tokens || head >= params.heads) { return; }
   let kv_head = head / (params.heads / params.kv_heads);
-  let q_base = (m * params.heads + head) * params.head_dim;
-  for (var d = lid.x; d < params.head_dim; d += WG) {
+  let q_base = m * params.q_row + head * params.head_dim;
+  for (var d = lid.x; d < params.head_dim; d += THREADS) {
     q_tile[d] = q[q_base + d];
   }
   workgroupBarrier();
 
-  let keys = params.start_pos + m + 1u;
+  let keys = position[0] + m + 1u;
   var running_max = -3.0e38;
   var running_sum = 0.0;
-  // Each invocation owns output channels lid.x and lid.x + WG (head_dim <= 2 * WG).
+  // Each invocation owns output channels lid.x and lid.x + THREADS (head_dim <= 2 * THREADS).
   var acc0 = 0.0;
   var acc1 = 0.0;
-  for (var tile = 0u; tile < keys; tile += WG) {
+  for (var tile = 0u; tile < keys; tile += THREADS) {
     let t = tile + lid.x;
     var score = -3.0e38;
     if (t < keys) {
@@ -107,7 +116,7 @@ fn attend(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l
     }
     reduce[lid.x] = score;
     workgroupBarrier();
-    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    for (var stride = THREADS / 2u; stride > 0u; stride /= 2u) {
       if (lid.x < stride) { reduce[lid.x] = max(reduce[lid.x], reduce[lid.x + stride]); }
       workgroupBarrier();
     }
@@ -118,7 +127,7 @@ fn attend(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l
     weights[lid.x] = w;
     reduce[lid.x] = w;
     workgroupBarrier();
-    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    for (var stride = THREADS / 2u; stride > 0u; stride /= 2u) {
       if (lid.x < stride) { reduce[lid.x] += reduce[lid.x + stride]; }
       workgroupBarrier();
     }
@@ -127,36 +136,37 @@ fn attend(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l
     running_max = new_max;
     acc0 *= correction;
     acc1 *= correction;
-    let tile_len = min(WG, keys - tile);
+    let tile_len = min(THREADS, keys - tile);
     for (var j = 0u; j < tile_len; j++) {
       let e = (tile + j) * params.kv_heads + kv_head;
       let wj = weights[j];
       if (lid.x < params.head_dim) { acc0 += wj * cache_value(false, e, lid.x); }
-      if (lid.x + WG < params.head_dim) { acc1 += wj * cache_value(false, e, lid.x + WG); }
+      if (lid.x + THREADS < params.head_dim) { acc1 += wj * cache_value(false, e, lid.x + THREADS); }
     }
     workgroupBarrier();
   }
   let out_base = (m * params.heads + head) * params.head_dim;
   if (lid.x < params.head_dim) { out[out_base + lid.x] = acc0 / running_sum; }
-  if (lid.x + WG < params.head_dim) { out[out_base + lid.x + WG] = acc1 / running_sum; }
+  if (lid.x + THREADS < params.head_dim) { out[out_base + lid.x + THREADS] = acc1 / running_sum; }
 }
 
 // For CPU adapters (SwiftShader): one invocation a (query token, head) walks its keys with a
 // running softmax and keeps the output row in private memory, with no barriers, which a CPU
 // pays for in fiber switches. Same arithmetic as attend, in another order of summation.
-@compute @workgroup_size(64)
+@compute @workgroup_size(DIRECT_THREADS)
 fn attend_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let index = gid.x + gid.y * nwg.x * 64u;
+  let index = gid.x + gid.y * nwg.x * DIRECT_THREADS;
   if (index >= params.tokens * params.heads) { return; }
   let m = index / params.heads;
   let head = index % params.heads;
   let kv_head = head / (params.heads / params.kv_heads);
-  let q_base = (m * params.heads + head) * params.head_dim;
+  let q_base = m * params.q_row + head * params.head_dim;
+  let out_base = (m * params.heads + head) * params.head_dim;
   var acc: array<f32, MAX_HEAD_DIM>;
   for (var d = 0u; d < params.head_dim; d++) { acc[d] = 0.0; }
   var running_max = -3.0e38;
   var running_sum = 0.0;
-  let keys = params.start_pos + m + 1u;
+  let keys = position[0] + m + 1u;
   for (var t = 0u; t < keys; t++) {
     let e = t * params.kv_heads + kv_head;
     var dot = 0.0;
@@ -174,6 +184,6 @@ fn attend_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
     }
   }
   for (var d = 0u; d < params.head_dim; d++) {
-    out[q_base + d] = acc[d] / running_sum;
+    out[out_base + d] = acc[d] / running_sum;
   }
 }

@@ -10,10 +10,15 @@
 
 struct Params {
   words: u32,
-  // Invocations dispatched (workgroups * 64).
+  // Invocations dispatched (workgroups * THREADS).
   stride: u32,
   slot: u32,
+  // The tensor's first word in `data` (tensors stacked into one buffer).
+  first: u32,
 }
+
+// THREADS is an override constant set from the TS constant that sizes the dispatch (src/engine/ops/finite.ts).
+override THREADS: u32;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> data: array<u32>;
@@ -24,11 +29,11 @@ fn all_set(word: u32, mask: u32) -> u32 {
   return select(0u, 1u, (word & mask) == mask);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(THREADS)
 fn count_f16(@builtin(global_invocation_id) gid: vec3<u32>) {
   var n = 0u;
   for (var i = gid.x; i < params.words; i += params.stride) {
-    let word = data[i];
+    let word = data[params.first + i];
     n += all_set(word, 0x7c00u) + all_set(word, 0x7c000000u);
   }
   if (n > 0u) {
@@ -36,11 +41,11 @@ fn count_f16(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(THREADS)
 fn count_f32(@builtin(global_invocation_id) gid: vec3<u32>) {
   var n = 0u;
   for (var i = gid.x; i < params.words; i += params.stride) {
-    n += all_set(data[i], 0x7f800000u);
+    n += all_set(data[params.first + i], 0x7f800000u);
   }
   if (n > 0u) {
     atomicAdd(&counts[params.slot], n);

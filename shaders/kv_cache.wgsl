@@ -1,4 +1,11 @@
-// Writes the new tokens' K (after RoPE) or V into a layer's cache.
+// Writes the new tokens' K and V into a layer's cache, applying RoPE to K on the way, and
+// rotates the queries in place in the same dispatch (RoPE fused with the KV write).
+//
+// The input is the stacked q/k/v projection: token t's row of `row` floats holds its queries
+// (heads x head_dim) from float 0, its keys from k_offset and its values from v_offset. RoPE is
+// Llama's "rotate half" layout (channel i pairs with i + head_dim/2), with cos and sin from a
+// table built on the CPU (src/engine/rope.ts) so the angles match PyTorch's f32 angles exactly.
+// The first new token's position is position[0], a storage word the host writes once a step.
 //
 // Layouts, per token t and KV head h (entry e = t * kv_heads + h):
 //  KV_BITS 32: f32 values at e * head_dim + d.
@@ -10,21 +17,32 @@
 //    scale = max(max - min, 1e-5) / (2^b - 1) rounded to f16, zero = clamp(-round(min / scale), 0, 2^b - 1),
 //    q = clamp(round(x / scale) + zero, 0, 2^b - 1), bit for bit as src/quant/rtn.ts (float32 as
 //    torch computes it) whatever the GPU's division rounds like. The f16 helpers come from f16.wgsl.
+// THREADS is an override constant set from the TS constant that sizes the dispatch.
 
 override KV_BITS: u32 = 16u;
 override KV_GROUP: u32 = 64u;
+override THREADS: u32;
 
 struct Params {
   tokens: u32,
+  // Query heads to rotate (0: none).
+  heads: u32,
   kv_heads: u32,
   head_dim: u32,
-  start_pos: u32,
+  // Floats a token takes in src, and where its keys and values start.
+  row: u32,
+  k_offset: u32,
+  v_offset: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> src: array<f32>;
-@group(0) @binding(2) var<storage, read_write> cache: array<u32>;
-@group(0) @binding(3) var<storage, read_write> scales: array<u32>;
+@group(0) @binding(1) var<storage, read_write> src: array<f32>;
+@group(0) @binding(2) var<storage, read> table: array<vec2<f32>>;
+@group(0) @binding(3) var<storage, read> position: array<u32>;
+@group(0) @binding(4) var<storage, read_write> k_cache: array<u32>;
+@group(0) @binding(5) var<storage, read_write> v_cache: array<u32>;
+@group(0) @binding(6) var<storage, read_write> k_scales: array<u32>;
+@group(0) @binding(7) var<storage, read_write> v_scales: array<u32>;
 
 fn words_per_group() -> u32 {
   return (KV_GROUP * KV_BITS + 31u) / 32u;
@@ -73,31 +91,95 @@ fn round_quotient(x: f32, s: f32) -> f32 {
   return e;
 }
 
-@compute @workgroup_size(64)
+// Rotates query pair i (token, head, channel c < head_dim / 2) in place.
+fn rotate_query(i: u32) {
+  let half_dim = params.head_dim / 2u;
+  let c = i % half_dim;
+  let head_row = i / half_dim;
+  let t = head_row / params.heads;
+  let cs = table[(position[0] + t) * half_dim + c];
+  let a_index = t * params.row + (head_row % params.heads) * params.head_dim + c;
+  let a = src[a_index];
+  let b = src[a_index + half_dim];
+  src[a_index] = a * cs.x - b * cs.y;
+  src[a_index + half_dim] = b * cs.x + a * cs.y;
+}
+
+// Channel d of token t's KV head h: the key after RoPE (the same products as rotate_query), or the value.
+fn kv_value(is_k: bool, t: u32, h: u32, d: u32) -> f32 {
+  if (!is_k) {
+    return src[t * params.row + params.v_offset + h * params.head_dim + d];
+  }
+  let base = t * params.row + params.k_offset + h * params.head_dim;
+  let half_dim = params.head_dim / 2u;
+  let pos = position[0] + t;
+  if (d < half_dim) {
+    let cs = table[pos * half_dim + d];
+    return src[base + d] * cs.x - src[base + d + half_dim] * cs.y;
+  }
+  let cs = table[pos * half_dim + d - half_dim];
+  return src[base + d] * cs.x + src[base + d - half_dim] * cs.y;
+}
+
+fn store(is_k: bool, index: u32, word: u32) {
+  if (is_k) { k_cache[index] = word; } else { v_cache[index] = word; }
+}
+
+fn store_or(is_k: bool, index: u32, word: u32) {
+  if (is_k) { k_cache[index] |= word; } else { v_cache[index] |= word; }
+}
+
+// Invocations first rotate the query pairs, then write the keys' units, then the values'
+// (a unit: one value in 32-bit, a pair in 16-bit, a group when quantized); `units` is the count
+// of K units, equal to V's. Returns the unit as (is_k, index) or none for the queries.
+fn split(i: u32, units: u32) -> vec2<u32> {
+  let query_pairs = params.tokens * params.heads * params.head_dim / 2u;
+  if (i < query_pairs) {
+    rotate_query(i);
+    return vec2<u32>(2u, 0u);
+  }
+  let j = i - query_pairs;
+  if (j < units) { return vec2<u32>(1u, j); }
+  if (j < 2u * units) { return vec2<u32>(0u, j - units); }
+  return vec2<u32>(2u, 0u);
+}
+
+@compute @workgroup_size(THREADS)
 fn write_plain(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 64u;
-  let row = params.kv_heads * params.head_dim;
-  let base = params.start_pos * row;
+  let per_unit = select(2u, 1u, KV_BITS == 32u);
+  let units_per_entry = params.head_dim / per_unit;
+  let unit = split(gid.x + gid.y * nwg.x * THREADS, params.tokens * params.kv_heads * units_per_entry);
+  if (unit.x == 2u) { return; }
+  let is_k = unit.x == 1u;
+  let u = unit.y;
+  let e = u / units_per_entry;
+  let t = e / params.kv_heads;
+  let h = e % params.kv_heads;
+  let d = (u % units_per_entry) * per_unit;
+  let index = position[0] * params.kv_heads * units_per_entry + u;
   if (KV_BITS == 32u) {
-    if (i >= params.tokens * row) { return; }
-    cache[base + i] = bitcast<u32>(src[i]);
+    store(is_k, index, bitcast<u32>(kv_value(is_k, t, h, d)));
   } else {
-    if (i >= params.tokens * row / 2u) { return; }
-    cache[base / 2u + i] = pack2x16float(vec2<f32>(src[2u * i], src[2u * i + 1u]));
+    store(is_k, index, pack2x16float(vec2<f32>(kv_value(is_k, t, h, d), kv_value(is_k, t, h, d + 1u))));
   }
 }
 
 // One invocation a (token, KV head, group): it owns the group's words, so no two write one word.
-@compute @workgroup_size(64)
+@compute @workgroup_size(THREADS)
 fn write_quantized(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let groups_per_head = params.head_dim / KV_GROUP;
-  let i = gid.x + gid.y * nwg.x * 64u;
-  if (i >= params.tokens * params.kv_heads * groups_per_head) { return; }
-  let src_base = i * KV_GROUP;
-  var lo = src[src_base];
+  let unit = split(gid.x + gid.y * nwg.x * THREADS, params.tokens * params.kv_heads * groups_per_head);
+  if (unit.x == 2u) { return; }
+  let is_k = unit.x == 1u;
+  let u = unit.y;
+  let e = u / groups_per_head;
+  let t = e / params.kv_heads;
+  let h = e % params.kv_heads;
+  let d0 = (u % groups_per_head) * KV_GROUP;
+  var lo = kv_value(is_k, t, h, d0);
   var hi = lo;
   for (var j = 1u; j < KV_GROUP; j++) {
-    let v = src[src_base + j];
+    let v = kv_value(is_k, t, h, d0 + j);
     lo = min(lo, v);
     hi = max(hi, v);
   }
@@ -105,20 +187,21 @@ fn write_quantized(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
   let scale_code = scale_bits(max(hi - lo, bitcast<f32>(SCALE_FLOOR_BITS)), max_q);
   let scale = f16_value(scale_code);
   let zero = clamp(-round_quotient(lo, scale), 0.0, max_q);
-  let group_index = params.start_pos * params.kv_heads * groups_per_head + i;
+  let group_index = position[0] * params.kv_heads * groups_per_head + u;
   let word_base = group_index * words_per_group();
   for (var w = 0u; w < words_per_group(); w++) {
-    cache[word_base + w] = 0u;
+    store(is_k, word_base + w, 0u);
   }
   for (var j = 0u; j < KV_GROUP; j++) {
-    let q = u32(clamp(round_quotient(src[src_base + j], scale) + zero, 0.0, max_q));
+    let q = u32(clamp(round_quotient(kv_value(is_k, t, h, d0 + j), scale) + zero, 0.0, max_q));
     let bit = j * KV_BITS;
     let word = word_base + bit / 32u;
     let offset = bit % 32u;
-    cache[word] |= q << offset;
+    store_or(is_k, word, q << offset);
     if (offset + KV_BITS > 32u) {
-      cache[word + 1u] |= q >> (32u - offset);
+      store_or(is_k, word + 1u, q >> (32u - offset));
     }
   }
-  scales[group_index] = scale_code | (u32(zero) << 16u);
+  let scale_zero = scale_code | (u32(zero) << 16u);
+  if (is_k) { k_scales[group_index] = scale_zero; } else { v_scales[group_index] = scale_zero; }
 }

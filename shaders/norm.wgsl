@@ -1,4 +1,11 @@
 // RMSNorm over rows: y = x / sqrt(mean(x^2) + eps) * weight, as Llama computes it in f32.
+// The add_ entry points first add the residual branch into the stream, x += r (the sum that
+// an element-wise add kernel would write), then normalize the new x: one dispatch, not two.
+// Workgroup sizes are override constants set from the TS constants that size the dispatch
+// (src/engine/ops/layers.ts).
+
+override THREADS: u32;
+override DIRECT_THREADS: u32;
 
 struct Params {
   rows: u32,
@@ -7,50 +14,77 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> x: array<f32>;
 @group(0) @binding(2) var<storage, read> weight: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read> r: array<f32>;
 
-const WG: u32 = 256u;
-var<workgroup> partial: array<f32, WG>;
+var<workgroup> partial: array<f32, THREADS>;
 
-@compute @workgroup_size(WG)
-fn rms_norm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let row = wid.x;
-  if (row >= params.rows) { return; }
+fn norm_row(row: u32, lid: u32, add: bool) {
   let base = row * params.width;
   var sum = 0.0;
-  for (var i = lid.x; i < params.width; i += WG) {
-    let v = x[base + i];
+  for (var i = lid; i < params.width; i += THREADS) {
+    var v = x[base + i];
+    if (add) {
+      v = v + r[base + i];
+      x[base + i] = v;
+    }
     sum += v * v;
   }
-  partial[lid.x] = sum;
+  partial[lid] = sum;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid.x < stride) {
-      partial[lid.x] += partial[lid.x + stride];
+  for (var stride = THREADS / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      partial[lid] += partial[lid + stride];
     }
     workgroupBarrier();
   }
   let inv = inverseSqrt(partial[0] / f32(params.width) + params.eps);
-  for (var i = lid.x; i < params.width; i += WG) {
+  // Each invocation reads back only the x values it wrote itself above.
+  for (var i = lid; i < params.width; i += THREADS) {
     y[base + i] = x[base + i] * inv * weight[i];
   }
 }
 
+@compute @workgroup_size(THREADS)
+fn rms_norm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (wid.x >= params.rows) { return; }
+  norm_row(wid.x, lid.x, false);
+}
+
+@compute @workgroup_size(THREADS)
+fn add_rms_norm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  if (wid.x >= params.rows) { return; }
+  norm_row(wid.x, lid.x, true);
+}
+
 // For CPU adapters (SwiftShader): one invocation a row, no workgroup reduction or barriers.
-@compute @workgroup_size(64)
-fn rms_norm_direct(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let row = gid.x;
-  if (row >= params.rows) { return; }
+fn norm_row_direct(row: u32, add: bool) {
   let base = row * params.width;
   var sum = 0.0;
   for (var i = 0u; i < params.width; i++) {
-    let v = x[base + i];
+    var v = x[base + i];
+    if (add) {
+      v = v + r[base + i];
+      x[base + i] = v;
+    }
     sum += v * v;
   }
   let inv = inverseSqrt(sum / f32(params.width) + params.eps);
   for (var i = 0u; i < params.width; i++) {
     y[base + i] = x[base + i] * inv * weight[i];
   }
+}
+
+@compute @workgroup_size(DIRECT_THREADS)
+fn rms_norm_direct(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (gid.x >= params.rows) { return; }
+  norm_row_direct(gid.x, false);
+}
+
+@compute @workgroup_size(DIRECT_THREADS)
+fn add_rms_norm_direct(@builtin(global_invocation_id) gid: vec3<u32>) {
+  if (gid.x >= params.rows) { return; }
+  norm_row_direct(gid.x, true);
 }

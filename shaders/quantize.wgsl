@@ -26,9 +26,10 @@
 //    quotient, which is what torch's round(float32(w / scale)) gives; beyond 1024 every code
 //    saturates in the clamp, whatever the rounding.
 
-const GROUPS_PER_WORKGROUP = 4u;
+// Set from the TS constant that sizes the dispatch (src/engine/linear.ts).
+override GROUPS_PER_WORKGROUP: u32;
 const LANES = 16u;
-const THREADS = GROUPS_PER_WORKGROUP * LANES;
+override THREADS: u32 = GROUPS_PER_WORKGROUP * LANES;
 // float32(1e-5), written as bits so no compiler can round the literal another way.
 const SCALE_FLOOR_BITS = 0x3727c5acu;
 

@@ -12,30 +12,31 @@ struct Params {
 @group(0) @binding(2) var<storage, read> targets: array<u32>;
 @group(0) @binding(3) var<storage, read_write> result: array<f32>;
 
-const WG: u32 = 256u;
-var<workgroup> reduce: array<f32, WG>;
+// THREADS is an override constant set from the TS constant beside the dispatch.
+override THREADS: u32;
+var<workgroup> reduce: array<f32, THREADS>;
 
 fn row_logsumexp(row: u32, lid: u32) -> f32 {
   let base = row * params.width;
   var hi = -3.0e38;
-  for (var i = lid; i < params.width; i += WG) {
+  for (var i = lid; i < params.width; i += THREADS) {
     hi = max(hi, logits[base + i]);
   }
   reduce[lid] = hi;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+  for (var stride = THREADS / 2u; stride > 0u; stride /= 2u) {
     if (lid < stride) { reduce[lid] = max(reduce[lid], reduce[lid + stride]); }
     workgroupBarrier();
   }
   let row_max = reduce[0];
   workgroupBarrier();
   var sum = 0.0;
-  for (var i = lid; i < params.width; i += WG) {
+  for (var i = lid; i < params.width; i += THREADS) {
     sum += exp(logits[base + i] - row_max);
   }
   reduce[lid] = sum;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+  for (var stride = THREADS / 2u; stride > 0u; stride /= 2u) {
     if (lid < stride) { reduce[lid] += reduce[lid + stride]; }
     workgroupBarrier();
   }
@@ -44,7 +45,7 @@ fn row_logsumexp(row: u32, lid: u32) -> f32 {
   return lse;
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(THREADS)
 fn row_nll(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let row = wid.x;
   if (row >= params.rows) { return; }
@@ -55,13 +56,13 @@ fn row_nll(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
   }
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(THREADS)
 fn log_softmax(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let row = wid.x;
   if (row >= params.rows) { return; }
   let lse = row_logsumexp(row, lid.x);
   let base = row * params.width;
-  for (var i = lid.x; i < params.width; i += WG) {
+  for (var i = lid.x; i < params.width; i += THREADS) {
     logits[base + i] = logits[base + i] - lse;
   }
 }

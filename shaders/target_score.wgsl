@@ -16,11 +16,12 @@ struct Params {
 @group(0) @binding(2) var<storage, read> targets: array<u32>;
 @group(0) @binding(3) var<storage, read_write> result: array<f32>;
 
-const WG: u32 = 256u;
-var<workgroup> reduce_f: array<f32, WG>;
-var<workgroup> reduce_u: array<u32, WG>;
+// THREADS is an override constant set from the TS constant beside the dispatch.
+override THREADS: u32;
+var<workgroup> reduce_f: array<f32, THREADS>;
+var<workgroup> reduce_u: array<u32, THREADS>;
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(THREADS)
 fn target_score(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
   let r = wid.x;
   if (r >= params.rows) { return; }
@@ -28,12 +29,12 @@ fn target_score(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
   let base = (params.first_row + r) * params.width;
 
   var hi = -3.0e38;
-  for (var i = lid; i < params.width; i += WG) {
+  for (var i = lid; i < params.width; i += THREADS) {
     hi = max(hi, logits[base + i]);
   }
   reduce_f[lid] = hi;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+  for (var stride = THREADS / 2u; stride > 0u; stride /= 2u) {
     if (lid < stride) { reduce_f[lid] = max(reduce_f[lid], reduce_f[lid + stride]); }
     workgroupBarrier();
   }
@@ -42,7 +43,7 @@ fn target_score(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
 
   var sum = 0.0;
   var first = params.width;
-  for (var i = lid; i < params.width; i += WG) {
+  for (var i = lid; i < params.width; i += THREADS) {
     let v = logits[base + i];
     sum += exp(v - row_max);
     if (v == row_max) { first = min(first, i); }
@@ -50,7 +51,7 @@ fn target_score(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
   reduce_f[lid] = sum;
   reduce_u[lid] = first;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+  for (var stride = THREADS / 2u; stride > 0u; stride /= 2u) {
     if (lid < stride) {
       reduce_f[lid] += reduce_f[lid + stride];
       reduce_u[lid] = min(reduce_u[lid], reduce_u[lid + stride]);

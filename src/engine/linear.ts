@@ -9,7 +9,7 @@ import matmulOwnCode from '../../shaders/matmul.wgsl?raw';
 import matmulCommonCode from '../../shaders/matmul_common.wgsl?raw';
 import matmulQCode from '../../shaders/matmul_q.wgsl?raw';
 import quantizeCode from '../../shaders/quantize.wgsl?raw';
-import type { GpuContext } from '../gpu/context';
+import type { Dispatch, GpuContext } from '../gpu/context';
 import { GROUP_MULTIPLE, packedSizes, wordsPerGroup } from '../quant/layout';
 import type { ActivationQuant, WeightQuant } from '../quant/preset';
 import { grid } from './ops/grid';
@@ -49,7 +49,10 @@ const TILE = 64;
 /** Invocations of a matvec workgroup and the rows it computes (MV_THREADS, MV_ROWS in the shaders). */
 const MV_THREADS = 64;
 const MV_ROWS = 4;
+/** Groups a quantize.wgsl workgroup packs (its GROUPS_PER_WORKGROUP override). */
 const QUANTIZE_GROUPS_PER_WORKGROUP = 4;
+/** Invocations of an act_quant.wgsl workgroup (its THREADS override); a workgroup quantizes a row. */
+const ACT_QUANT_THREADS = 64;
 
 /**
  * How 8-bit (or 4-bit) activations meet 8- or 4-bit weights in decode (M = 1): 'native' quantizes x
@@ -95,18 +98,6 @@ const matmulCode = `${matmulOwnCode}\n${matmulCommonCode}`;
 function matmulQModule(gpu: GpuContext): string {
   const body = integerDot(gpu) === 'native' ? 'dot4U8Packed(a, b)' : 'dot4u8_portable(a, b)';
   return `fn dot4u8(a: u32, b: u32) -> u32 { return ${body}; }\n${matmulQCode}\n${matmulCommonCode}`;
-}
-
-/** A 16-byte buffer bound where a kernel declares a binding this call does not use (no bias, symmetric zeros). */
-const placeholders = new WeakMap<GpuContext, GPUBuffer>();
-
-function placeholder(gpu: GpuContext): GPUBuffer {
-  let buffer = placeholders.get(gpu);
-  if (!buffer) {
-    buffer = gpu.createBuffer('linear: unused binding', 16);
-    placeholders.set(gpu, buffer);
-  }
-  return buffer;
 }
 
 function bytesOf(w: Pick<LinearWeight, 'data' | 'scales' | 'zeros' | 'bias'>): number {
@@ -161,14 +152,9 @@ export function quantizeLinear(gpu: GpuContext, source: LinearWeight, spec: Weig
 
   const params = gpu.uniform([sizes.groups, spec.bits, group, spec.symmetric ? 1 : 0], 'uuuu');
   const encoder = gpu.device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  gpu.dispatch(
-    pass,
-    gpu.pipeline(quantizeCode, 'quantize'),
-    [params, source.data, data, scales, zeros ?? placeholder(gpu)],
-    grid(Math.ceil(sizes.groups / QUANTIZE_GROUPS_PER_WORKGROUP), gpu.device.limits.maxComputeWorkgroupsPerDimension),
-  );
-  pass.end();
+  const pipeline = gpu.pipeline(quantizeCode, 'quantize', { GROUPS_PER_WORKGROUP: QUANTIZE_GROUPS_PER_WORKGROUP });
+  const workgroups = grid(Math.ceil(sizes.groups / QUANTIZE_GROUPS_PER_WORKGROUP), gpu.device.limits.maxComputeWorkgroupsPerDimension);
+  gpu.encode(encoder, [gpu.record(pipeline, [params, source.data, data, scales, zeros ?? gpu.placeholder], workgroups)]);
   if (source.bias && bias) encoder.copyBufferToBuffer(source.bias, 0, bias, 0, source.bias.size);
   gpu.device.queue.submit([encoder.finish()]);
 
@@ -181,76 +167,66 @@ export function destroyLinear(gpu: GpuContext, w: LinearWeight): void {
 }
 
 /**
- * The fake-quantized activations live in one scratch buffer per device, reused by every
- * layer. A buffer that grows is not destroyed at once: work already recorded (in a pass not
- * yet submitted) may still bind it; releaseLinearScratch frees them all.
+ * The buffers a linear layer's input passes through under a W·A preset: the fake-quantized
+ * activations (prefill, and decode on the f32 path) and the integer-dot codes (decode with 8-
+ * or 4-bit weights). Whoever runs the layers owns one (InferenceSession does), sized for the
+ * most tokens and the widest input it passes, and destroys it with its other buffers.
  */
-interface Scratch {
-  current: GPUBuffer | null;
-  retired: GPUBuffer[];
-}
-const scratches = new WeakMap<GpuContext, Scratch>();
+export class LinearScratch {
+  readonly activations: GPUBuffer;
+  /** Codes four to a word, then the row's scale and zero (act_quant.wgsl, quantize_codes). */
+  readonly codes: GPUBuffer;
 
-function scratchFor(gpu: GpuContext, floats: number): GPUBuffer {
-  let scratch = scratches.get(gpu);
-  if (!scratch) {
-    scratch = { current: null, retired: [] };
-    scratches.set(gpu, scratch);
+  constructor(
+    private readonly gpu: GpuContext,
+    readonly maxTokens: number,
+    readonly maxCols: number,
+  ) {
+    this.activations = gpu.createBuffer('linear: quantized activations', maxTokens * maxCols * 4);
+    this.codes = gpu.createBuffer('linear: activation codes', (Math.ceil(maxCols / 4) + 2) * 4);
   }
-  if (!scratch.current || scratch.current.size < floats * 4) {
-    if (scratch.current) scratch.retired.push(scratch.current);
-    scratch.current = gpu.createBuffer('linear: quantized activations', floats * 4);
+
+  fits(m: number, cols: number): boolean {
+    return m <= this.maxTokens && cols <= this.maxCols;
   }
-  return scratch.current;
-}
 
-/** Sizes the activation scratch up front (m tokens of `cols` inputs), so that no layer has to grow it. */
-export function reserveLinearScratch(gpu: GpuContext, m: number, cols: number): void {
-  scratchFor(gpu, m * cols);
-}
-
-/** Frees the activation scratch; call once the submitted work that used it has finished. */
-export function releaseLinearScratch(gpu: GpuContext): void {
-  const scratch = scratches.get(gpu);
-  if (!scratch) return;
-  for (const buffer of [...scratch.retired, ...(scratch.current ? [scratch.current] : [])]) gpu.destroy(buffer);
-  scratches.delete(gpu);
+  destroy(): void {
+    this.gpu.destroy(this.activations);
+    this.gpu.destroy(this.codes);
+  }
 }
 
 /** out[m][k] = per-token fake quantization of x[m][k] (shaders/act_quant.wgsl). */
-export function encodeActivationQuant(
-  gpu: GpuContext,
-  pass: GPUComputePassEncoder,
-  x: GPUBuffer,
-  out: GPUBuffer,
-  m: number,
-  k: number,
-  act: ActivationQuant,
-): void {
+export function encodeActivationQuant(gpu: GpuContext, x: GPUBuffer, out: GPUBuffer, m: number, k: number, act: ActivationQuant): Dispatch[] {
   const params = gpu.uniform([m, k, act.bits], 'uuu');
-  gpu.dispatch(pass, gpu.pipeline(actQuantCode, 'fake_quantize'), [params, x, out], grid(m, gpu.device.limits.maxComputeWorkgroupsPerDimension));
+  const pipeline = gpu.pipeline(actQuantCode, 'fake_quantize', { THREADS: ACT_QUANT_THREADS });
+  return [gpu.record(pipeline, [params, x, out], grid(m, gpu.device.limits.maxComputeWorkgroupsPerDimension))];
 }
 
 /**
  * Records y[m][rows] = x[m][cols] · Wᵀ (+ bias): the matrix-vector kernel for m = 1, the prefill
- * kernel (tiled, or direct on CPU adapters) otherwise. With `act`, x is first fake-quantized per token into the module's scratch, or,
- * in decode with 8- or 4-bit weights, quantized to codes for the integer path (see IntegerDot).
+ * kernel (tiled, or direct on CPU adapters) otherwise. With `act`, x is first fake-quantized per
+ * token into `scratch`, or, in decode with 8- or 4-bit weights, quantized to codes there for the
+ * integer path (see IntegerDot).
  */
 export function encodeLinear(
   gpu: GpuContext,
-  pass: GPUComputePassEncoder,
   w: LinearWeight,
   x: GPUBuffer,
   y: GPUBuffer,
   m: number,
   act?: ActivationQuant | null,
-): void {
+  scratch?: LinearScratch,
+): Dispatch[] {
+  if (act && !scratch?.fits(m, w.cols)) {
+    throw new LinearError(`${w.label}: quantized activations of ${m} x ${w.cols} need a LinearScratch that holds them.`);
+  }
   if (!Number.isInteger(m) || m < 1) throw new LinearError(`${w.label}: the number of tokens must be a positive integer, not ${m}.`);
   // An undersized binding would not fail on the GPU: reads past its end return zeros.
   if (x.size < m * w.cols * 4) throw new LinearError(`${w.label}: the input holds ${x.size} bytes, fewer than ${m} x ${w.cols} floats.`);
   if (y.size < m * w.rows * 4) throw new LinearError(`${w.label}: the output holds ${y.size} bytes, fewer than ${m} x ${w.rows} floats.`);
   const maxPerDim = gpu.device.limits.maxComputeWorkgroupsPerDimension;
-  const bias = w.bias ?? placeholder(gpu);
+  const bias = w.bias ?? gpu.placeholder;
   const matvecBlocks = grid(Math.ceil(w.rows / MV_ROWS), maxPerDim);
   if (w.format === 'q') {
     const runsPerGroup = w.group / 8;
@@ -258,40 +234,29 @@ export function encodeLinear(
     const step = [Math.floor(MV_THREADS / runsPerGroup), MV_THREADS % runsPerGroup];
     const params = gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0, ...format, ...step], 'uuuuuuuuuu');
     const code = matmulQModule(gpu);
-    const weights = [w.data, w.scales ?? placeholder(gpu), w.zeros ?? placeholder(gpu), bias, y];
+    const weights = [w.data, w.scales ?? gpu.placeholder, w.zeros ?? gpu.placeholder, bias, y];
     if (act && m === 1 && (w.bits === 8 || w.bits === 4) && integerDot(gpu) !== 'off') {
-      // Codes four to a word, then the row's scale and zero (act_quant.wgsl, quantize_codes).
-      const codes = scratchFor(gpu, w.cols / 4 + 2);
+      const codes = scratch!.codes;
       const actParams = gpu.uniform([1, w.cols, act.bits], 'uuu');
-      gpu.dispatch(pass, gpu.pipeline(actQuantCode, 'quantize_codes'), [actParams, x, codes], [1]);
-      gpu.dispatch(pass, gpu.pipeline(code, 'matvec_dot4'), [params, codes, ...weights], matvecBlocks);
-      return;
+      return [
+        gpu.record(gpu.pipeline(actQuantCode, 'quantize_codes', { THREADS: ACT_QUANT_THREADS }), [actParams, x, codes], [1]),
+        gpu.record(gpu.pipeline(code, 'matvec_dot4'), [params, codes, ...weights], matvecBlocks),
+      ];
     }
-    const input = act ? fakeQuantized(gpu, pass, x, m, w.cols, act) : x;
-    if (m === 1) {
-      gpu.dispatch(pass, gpu.pipeline(code, 'matvec'), [params, input, ...weights], matvecBlocks);
-    } else {
-      const prefill = prefillDispatch(gpu, w, m);
-      gpu.dispatch(pass, gpu.pipeline(code, prefill.entry), [params, input, ...weights], prefill.workgroups);
-    }
-    return;
-  }
-  const input = act ? fakeQuantized(gpu, pass, x, m, w.cols, act) : x;
-  const bindings = [gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0], 'uuuu'), input, w.data, bias, y];
-  if (m === 1) {
-    gpu.dispatch(pass, gpu.pipeline(matmulCode, 'matvec'), bindings, matvecBlocks);
-  } else {
+    const quantized = act ? encodeActivationQuant(gpu, x, scratch!.activations, m, w.cols, act) : [];
+    const input = act ? scratch!.activations : x;
+    if (m === 1) return [...quantized, gpu.record(gpu.pipeline(code, 'matvec'), [params, input, ...weights], matvecBlocks)];
     const prefill = prefillDispatch(gpu, w, m);
-    gpu.dispatch(pass, gpu.pipeline(matmulCode, prefill.entry), bindings, prefill.workgroups);
+    return [...quantized, gpu.record(gpu.pipeline(code, prefill.entry), [params, input, ...weights], prefill.workgroups)];
   }
+  const quantized = act ? encodeActivationQuant(gpu, x, scratch!.activations, m, w.cols, act) : [];
+  const input = act ? scratch!.activations : x;
+  const bindings = [gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0], 'uuuu'), input, w.data, bias, y];
+  if (m === 1) return [...quantized, gpu.record(gpu.pipeline(matmulCode, 'matvec'), bindings, matvecBlocks)];
+  const prefill = prefillDispatch(gpu, w, m);
+  return [...quantized, gpu.record(gpu.pipeline(matmulCode, prefill.entry), bindings, prefill.workgroups)];
 }
 
 function tiles(w: LinearWeight, m: number): number {
   return Math.ceil(w.rows / TILE) * Math.ceil(m / TILE);
-}
-
-function fakeQuantized(gpu: GpuContext, pass: GPUComputePassEncoder, x: GPUBuffer, m: number, k: number, act: ActivationQuant): GPUBuffer {
-  const out = scratchFor(gpu, m * k);
-  encodeActivationQuant(gpu, pass, x, out, m, k, act);
-  return out;
 }

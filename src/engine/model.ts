@@ -2,6 +2,7 @@ import type { GpuContext } from '../gpu/context';
 import type { ModelConfig } from '../model/config';
 import { ModelError } from '../model/errors';
 import type { Preset } from '../quant/preset';
+import { hasBias, storedBlockLinears, weightBytes, type StoredLinear } from '../quant/presets';
 import { createF16Linear, destroyLinear, quantizeLinear, type LinearWeight } from './linear';
 import { NonFiniteCounter, type NonFiniteCount } from './ops/finite';
 
@@ -13,16 +14,15 @@ export interface TensorSource {
   info?(name: string): { dtype: string };
 }
 
-/** One transformer block's weights on the GPU. */
+/** One transformer block's weights on the GPU, its linear layers as storedBlockLinears stacks them. */
 export interface GpuBlock {
   inputNorm: GPUBuffer;
   postNorm: GPUBuffer;
-  q: LinearWeight;
-  k: LinearWeight;
-  v: LinearWeight;
+  /** q, k and v stacked row-wise: a token's output is [q | k | v] (qkvLayout in ops/attention.ts). */
+  qkv: LinearWeight;
   o: LinearWeight;
-  gate: LinearWeight;
-  up: LinearWeight;
+  /** gate and up stacked row-wise: a token's output is [gate | up]. */
+  gateUp: LinearWeight;
   down: LinearWeight;
 }
 
@@ -35,7 +35,7 @@ export interface GpuModel {
   finalNorm: GPUBuffer;
   lmHead: LinearWeight;
   blocks: GpuBlock[];
-  /** Bytes of all weight buffers as stored. */
+  /** Bytes of all weight buffers as stored: the preset's own prediction (weightBytes in src/quant/presets.ts), which test/engine/memory.test.ts checks against the allocations. */
   weightBytes: number;
 }
 
@@ -45,20 +45,23 @@ export interface UploadProgress {
   tensor: string;
 }
 
-const LINEARS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
-const TENSOR_NAMES: Record<(typeof LINEARS)[number], string> = {
-  q: 'self_attn.q_proj',
-  k: 'self_attn.k_proj',
-  v: 'self_attn.v_proj',
-  o: 'self_attn.o_proj',
-  gate: 'mlp.gate_proj',
-  up: 'mlp.up_proj',
-  down: 'mlp.down_proj',
+const LINEARS = ['qkv', 'o', 'gateUp', 'down'] as const;
+const BLOCK_KEYS: Record<StoredLinear['name'], (typeof LINEARS)[number]> = {
+  qkv_proj: 'qkv',
+  o_proj: 'o',
+  gate_up_proj: 'gateUp',
+  down_proj: 'down',
 };
-
-function linearBuffers(w: LinearWeight): GPUBuffer[] {
-  return [w.data, w.scales, w.zeros, w.bias].filter((b): b is GPUBuffer => b !== null);
-}
+/** The module of the checkpoint a block matrix belongs to, by its name in blockLinearShapes. */
+const MODULES: Record<string, string> = {
+  q_proj: 'self_attn',
+  k_proj: 'self_attn',
+  v_proj: 'self_attn',
+  o_proj: 'self_attn',
+  gate_proj: 'mlp',
+  up_proj: 'mlp',
+  down_proj: 'mlp',
+};
 
 /** A tied, unquantized LM head multiplies by the embedding table itself: one copy on the GPU, not two. */
 function sharedHead(embedding: GPUBuffer, vocab: number, hidden: number): LinearWeight {
@@ -112,7 +115,8 @@ export async function uploadModel(
   onProgress?: (p: UploadProgress) => void,
   signal?: AbortSignal,
 ): Promise<GpuModel> {
-  const total = 3 + config.numLayers * (1 + LINEARS.length);
+  const stored = storedBlockLinears(config);
+  const total = 3 + config.numLayers * (1 + stored.length);
   let done = 0;
   const step = (tensor: string) => {
     signal?.throwIfAborted();
@@ -122,15 +126,28 @@ export async function uploadModel(
   // Embedding, final norm, LM head, and per layer two norms, seven matrices and three biases.
   const finite = new NonFiniteCounter(gpu, 3 + config.numLayers * 12);
 
-  const linear = async (name: string, rows: number, cols: number, quantize: boolean): Promise<LinearWeight> => {
-    const bias = config.attentionBias && /(q|k|v)_proj$/.test(name) ? await weights.readF32(`${name}.bias`) : undefined;
-    const f16 = createF16Linear(gpu, name, await weights.readF16(`${name}.weight`), rows, cols, bias);
-    finite.count(`${name}.weight`, f16.data, 'f16', rows * cols);
-    if (f16.bias) finite.count(`${name}.bias`, f16.bias, 'f32', rows);
-    if (!quantize) return f16;
-    const packed = quantizeLinear(gpu, f16, preset.weights);
+  /** Uploads `parts` ([tensor prefix, rows]) stacked row-wise as one matrix, quantized if asked. */
+  const linear = async (label: string, parts: [string, number][], cols: number, quantize: boolean, biased: boolean): Promise<LinearWeight> => {
+    const rows = parts.reduce((sum, [, r]) => sum + r, 0);
+    const f16 = new Uint16Array(rows * cols);
+    const bias = biased ? new Float32Array(rows) : undefined;
+    let row = 0;
+    for (const [name, partRows] of parts) {
+      f16.set(await weights.readF16(`${name}.weight`), row * cols);
+      if (bias) bias.set(await weights.readF32(`${name}.bias`), row);
+      row += partRows;
+    }
+    const source = createF16Linear(gpu, label, f16, rows, cols, bias);
+    row = 0;
+    for (const [name, partRows] of parts) {
+      finite.count(`${name}.weight`, source.data, 'f16', partRows * cols, (row * cols) / 2);
+      if (source.bias) finite.count(`${name}.bias`, source.bias, 'f32', partRows, row);
+      row += partRows;
+    }
+    if (!quantize) return source;
+    const packed = quantizeLinear(gpu, source, preset.weights);
     await gpu.device.queue.onSubmittedWorkDone();
-    destroyLinear(gpu, f16);
+    destroyLinear(gpu, source);
     return packed;
   };
   const norm = async (name: string) => {
@@ -140,7 +157,7 @@ export async function uploadModel(
     return buffer;
   };
 
-  const { hiddenSize: hidden, intermediateSize: inter, numHeads, numKvHeads, headDim } = config;
+  const hidden = config.hiddenSize;
   const embeddingBits = await weights.readF16('model.embed_tokens.weight');
   const embedding = gpu.upload('model.embed_tokens.weight', embeddingBits);
   finite.count('model.embed_tokens.weight', embedding, 'f16', embeddingBits.length);
@@ -149,23 +166,16 @@ export async function uploadModel(
   const blocks: GpuBlock[] = [];
   for (let i = 0; i < config.numLayers; i++) {
     const prefix = `model.layers.${i}`;
-    const shapes: Record<(typeof LINEARS)[number], [number, number]> = {
-      q: [numHeads * headDim, hidden],
-      k: [numKvHeads * headDim, hidden],
-      v: [numKvHeads * headDim, hidden],
-      o: [hidden, numHeads * headDim],
-      gate: [inter, hidden],
-      up: [inter, hidden],
-      down: [hidden, inter],
-    };
     const inputNorm = await norm(`${prefix}.input_layernorm.weight`);
     step(`${prefix}.input_layernorm.weight`);
     const postNorm = await norm(`${prefix}.post_attention_layernorm.weight`);
     const block = { inputNorm, postNorm } as GpuBlock;
-    for (const key of LINEARS) {
-      const name = `${prefix}.${TENSOR_NAMES[key]}`;
-      block[key] = await linear(name, shapes[key][0], shapes[key][1], quantizeBlocks);
-      step(name);
+    for (const s of stored) {
+      const parts = s.parts.map(([name, rows]) => [`${prefix}.${MODULES[name]}.${name}`, rows] as [string, number]);
+      const biased = s.parts.some(([name]) => hasBias(config, name));
+      const label = `${prefix}.${MODULES[s.parts[0][0]]}.${s.name}`;
+      block[BLOCK_KEYS[s.name]] = await linear(label, parts, s.cols, quantizeBlocks, biased);
+      step(label);
     }
     blocks.push(block);
   }
@@ -175,16 +185,16 @@ export async function uploadModel(
   const lmHead =
     config.tieWordEmbeddings && !quantizeHead
       ? sharedHead(embedding, config.vocabSize, hidden)
-      : await linear(config.tieWordEmbeddings ? 'model.embed_tokens' : 'lm_head', config.vocabSize, hidden, quantizeHead);
+      : await linear(
+          'LM head',
+          [[config.tieWordEmbeddings ? 'model.embed_tokens' : 'lm_head', config.vocabSize]],
+          hidden,
+          quantizeHead,
+          false,
+        );
   step('LM head');
 
-  const buffers = new Set<GPUBuffer>([embedding, finalNorm, ...linearBuffers(lmHead)]);
-  for (const b of blocks) {
-    buffers.add(b.inputNorm).add(b.postNorm);
-    for (const key of LINEARS) for (const buffer of linearBuffers(b[key])) buffers.add(buffer);
-  }
-  const weightBytes = [...buffers].reduce((sum, b) => sum + b.size, 0);
-  const model = { config, preset, embedding, finalNorm, lmHead, blocks, weightBytes };
+  const model = { config, preset, embedding, finalNorm, lmHead, blocks, weightBytes: weightBytes(config, preset) };
   const bad = (await finite.read()).filter((c) => c.count > 0);
   if (bad.length > 0) {
     destroyModel(gpu, model);

@@ -1,11 +1,12 @@
-import type { GpuContext } from '../gpu/context';
-import type { Preset } from '../quant/preset';
-import { encodeLinear } from './linear';
+import type { Dispatch, GpuContext } from '../gpu/context';
+import { kvEntryBytes, type KvFormat } from '../quant/layout';
+import { kvBytesPerToken, kvFormatOf } from '../quant/presets';
+import { encodeLinear, integerDot, LinearScratch } from './linear';
 import type { GpuModel } from './model';
-import { encodeAttention, encodeKvWrite, kvEntryBytes, type KvFormat } from './ops/attention';
-import { encodeAdd, encodeSwiglu } from './ops/elementwise';
-import { encodeEmbedding, encodeLogSoftmax, encodeRmsNorm, encodeRope, encodeRowNll } from './ops/layers';
-import { encodeTargetScore } from './ops/score';
+import { encodeAttention, encodeKvWrite, qkvLayout, type LayerCache } from './ops/attention';
+import { encodeSwiglu } from './ops/elementwise';
+import { encodeEmbedding, encodeLogSoftmax, encodeRmsNorm, encodeRowNll } from './ops/layers';
+import { encodeArgmax, encodeTargetScore } from './ops/score';
 import { ropeTable } from './rope';
 
 export interface SessionOptions {
@@ -20,18 +21,15 @@ export interface SessionOptions {
   plainKvBits?: 16 | 32;
 }
 
-interface LayerCache {
-  k: { cache: GPUBuffer; meta: GPUBuffer };
-  v: { cache: GPUBuffer; meta: GPUBuffer };
-}
-
-export function kvFormatOf(preset: Preset, plainBits: 16 | 32 = 16): KvFormat {
-  return preset.kv ? { bits: preset.kv.bits, group: preset.kv.group } : { bits: plainBits, group: 0 };
-}
+/** Forward passes kept recorded, by token count: decode's single token and a few prompt lengths. */
+const MAX_RECORDED_PASSES = 8;
 
 /**
- * A model plus the per-run state it needs: the KV cache (quantized as the
- * preset says) and activation scratch. forward() writes logits for its tokens.
+ * A model plus the per-run state it needs: the KV cache (quantized as the preset says) and
+ * activation scratch, all allocated here and freed by dispose(). forward() writes logits for its
+ * tokens. A forward pass of m tokens is recorded once (its dispatches, bind groups and uniforms
+ * do not depend on the position, which the kernels read from a storage word written each call)
+ * and replayed; decodeGreedy() adds the argmax on the GPU and reads back only the token id.
  */
 export class InferenceSession {
   readonly gpu: GpuContext;
@@ -43,18 +41,28 @@ export class InferenceSession {
   private readonly caches: LayerCache[] = [];
   private readonly buffers: GPUBuffer[] = [];
   private readonly ids: GPUBuffer;
+  /** position[0]: the first position of the tokens of a forward call. */
+  private readonly position: GPUBuffer;
   private readonly targets: GPUBuffer;
   private readonly nll: GPUBuffer;
   private readonly rope: GPUBuffer;
   private readonly x: GPUBuffer;
   private readonly xn: GPUBuffer;
-  private readonly q: GPUBuffer;
-  private readonly k: GPUBuffer;
-  private readonly v: GPUBuffer;
+  /** The stacked q/k/v projection, [tokens][q | k | v]. */
+  private readonly qkv: GPUBuffer;
   private readonly attn: GPUBuffer;
   private readonly proj: GPUBuffer;
-  private readonly gate: GPUBuffer;
-  private readonly up: GPUBuffer;
+  /** The stacked gate/up projection, [tokens][gate | up]. */
+  private readonly gateUp: GPUBuffer;
+  private readonly mlp: GPUBuffer;
+  /** The greedy token id, and the one staging buffer it is read back through. */
+  private readonly token: GPUBuffer;
+  private readonly tokenStaging: GPUBuffer;
+  /** The quantized inputs of the linear layers under a W·A preset. */
+  private readonly linearScratch: LinearScratch | null;
+  private readonly recorded = new Map<string, Dispatch[]>();
+  private readonly idWord = new Uint32Array(1);
+  private readonly positionWord = new Uint32Array(1);
   readonly logits: GPUBuffer;
   /** Rows of logits the last forward() wrote. */
   lastTokens = 0;
@@ -70,7 +78,7 @@ export class InferenceSession {
     this.kvFormat = kvFormatOf(model.preset, options.plainKvBits);
     const shape = { kvHeads: c.numKvHeads, headDim: c.headDim };
     const entry = kvEntryBytes(this.kvFormat, shape);
-    this.kvBytes = 2 * c.numLayers * options.contextLength * (entry.data + entry.meta);
+    this.kvBytes = options.contextLength * kvBytesPerToken(c, model.preset, options.plainKvBits);
     const alloc = (label: string, bytes: number) => {
       const b = gpu.createBuffer(label, bytes);
       this.buffers.push(b);
@@ -79,7 +87,8 @@ export class InferenceSession {
     for (let i = 0; i < c.numLayers; i++) {
       const part = (name: string) => ({
         cache: alloc(`layer ${i} ${name} cache`, options.contextLength * entry.data),
-        meta: alloc(`layer ${i} ${name} cache scales`, options.contextLength * entry.meta),
+        // Plain floats have no scales: their kernels bind the context's placeholder there.
+        meta: entry.meta > 0 ? alloc(`layer ${i} ${name} cache scales`, options.contextLength * entry.meta) : gpu.placeholder,
       });
       this.caches.push({ k: part('K'), v: part('V') });
     }
@@ -87,20 +96,23 @@ export class InferenceSession {
     const f32 = 4;
     const scratchStart = gpu.bytesAllocated;
     this.ids = alloc('token ids', b * 4);
+    this.position = alloc('position', 4);
     this.targets = alloc('target ids', b * 4);
     this.nll = alloc('row log-likelihoods', b * 2 * f32);
     this.rope = gpu.upload('rope table', ropeTable(c, options.contextLength));
     this.buffers.push(this.rope);
     this.x = alloc('residual stream', b * c.hiddenSize * f32);
     this.xn = alloc('normed stream', b * c.hiddenSize * f32);
-    this.q = alloc('queries', b * c.numHeads * c.headDim * f32);
-    this.k = alloc('keys', b * c.numKvHeads * c.headDim * f32);
-    this.v = alloc('values', b * c.numKvHeads * c.headDim * f32);
+    this.qkv = alloc('queries, keys and values', b * qkvLayout(c.numHeads, shape).row * f32);
     this.attn = alloc('attention output', b * c.numHeads * c.headDim * f32);
     this.proj = alloc('projection output', b * c.hiddenSize * f32);
-    this.gate = alloc('MLP gate', b * c.intermediateSize * f32);
-    this.up = alloc('MLP up', b * c.intermediateSize * f32);
+    this.gateUp = alloc('MLP gate and up', b * 2 * c.intermediateSize * f32);
+    this.mlp = alloc('MLP activations', b * c.intermediateSize * f32);
     this.logits = alloc('logits', b * c.vocabSize * f32);
+    this.token = alloc('greedy token', 4);
+    this.tokenStaging = gpu.createStaging('greedy token read-back', 4);
+    const widest = Math.max(c.hiddenSize, c.numHeads * c.headDim, c.intermediateSize);
+    this.linearScratch = model.preset.activations ? new LinearScratch(gpu, b, widest) : null;
     this.scratchBytes = gpu.bytesAllocated - scratchStart;
   }
 
@@ -109,53 +121,101 @@ export class InferenceSession {
    * logits, [tokens][vocab], in `logits`. Earlier positions must already be cached.
    */
   forward(ids: ArrayLike<number>, startPos: number): void {
+    this.gpu.run(this.prepare(ids, startPos));
+  }
+
+  /**
+   * One greedy decode step: runs `token` at `position` and returns the id of the largest logit
+   * (the first, on ties), found on the GPU; only that id is read back.
+   */
+  async decodeGreedy(token: number, position: number): Promise<number> {
+    const pass = this.prepare([token], position);
+    return this.readToken([...pass, ...encodeArgmax(this.gpu, this.logits, this.token, 0, this.model.config.vocabSize)]);
+  }
+
+  /** The greedy next token after the last forward(): the argmax of its last row, read back alone. */
+  greedyToken(): Promise<number> {
+    const vocab = this.model.config.vocabSize;
+    return this.readToken(encodeArgmax(this.gpu, this.logits, this.token, this.lastTokens - 1, vocab));
+  }
+
+  private async readToken(dispatches: readonly Dispatch[]): Promise<number> {
+    return new Uint32Array(await this.gpu.runAndRead(dispatches, this.token, this.tokenStaging))[0];
+  }
+
+  /** Checks a forward call, writes its token ids and position, and returns its recorded pass. */
+  private prepare(ids: ArrayLike<number>, startPos: number): Dispatch[] {
     const c = this.model.config;
     const m = ids.length;
     if (m === 0 || m > this.options.maxBatch) throw new Error(`forward takes 1 to ${this.options.maxBatch} tokens, got ${m}`);
-    if (startPos + m > this.options.contextLength) {
-      throw new Error(`positions up to ${startPos + m} pass the session's context of ${this.options.contextLength}`);
+    if (!Number.isInteger(startPos) || startPos < 0 || startPos + m > this.options.contextLength) {
+      throw new Error(`positions ${startPos} to ${startPos + m} are not within the session's context of ${this.options.contextLength}`);
     }
     for (let i = 0; i < m; i++) {
-      if (ids[i] < 0 || ids[i] >= c.vocabSize) throw new Error(`token id ${ids[i]} is outside the vocabulary of ${c.vocabSize}`);
+      if (!(ids[i] >= 0 && ids[i] < c.vocabSize)) throw new Error(`token id ${ids[i]} is outside the vocabulary of ${c.vocabSize}`);
     }
-    this.gpu.write(this.ids, Uint32Array.from(ids));
+    if (m === 1) {
+      this.idWord[0] = ids[0];
+      this.gpu.write(this.ids, this.idWord);
+    } else {
+      this.gpu.write(this.ids, Uint32Array.from(ids));
+    }
+    this.positionWord[0] = startPos;
+    this.gpu.write(this.position, this.positionWord);
+    this.lastTokens = m;
+    return this.pass(m);
+  }
+
+  /** The recorded forward pass of m tokens; tests switch kernel families, so those are part of the key. */
+  private pass(m: number): Dispatch[] {
+    const key = `${m}|${this.gpu.directKernels}|${integerDot(this.gpu)}`;
+    let pass = this.recorded.get(key);
+    if (pass) {
+      this.recorded.delete(key);
+    } else {
+      pass = this.record(m);
+      if (this.recorded.size >= MAX_RECORDED_PASSES) this.recorded.delete(this.recorded.keys().next().value as string);
+    }
+    this.recorded.set(key, pass);
+    return pass;
+  }
+
+  private record(m: number): Dispatch[] {
     const gpu = this.gpu;
+    const c = this.model.config;
     const act = this.model.preset.activations;
+    const scratch = this.linearScratch ?? undefined;
     const shape = { kvHeads: c.numKvHeads, headDim: c.headDim };
-    gpu.run((pass) => {
-      encodeEmbedding(gpu, pass, this.model.embedding, this.ids, this.x, m, c.hiddenSize);
-      this.model.blocks.forEach((block, layer) => {
-        const cache = this.caches[layer];
-        encodeRmsNorm(gpu, pass, this.x, block.inputNorm, this.xn, m, c.hiddenSize, c.rmsNormEps);
-        encodeLinear(gpu, pass, block.q, this.xn, this.q, m, act);
-        encodeLinear(gpu, pass, block.k, this.xn, this.k, m, act);
-        encodeLinear(gpu, pass, block.v, this.xn, this.v, m, act);
-        encodeRope(gpu, pass, this.q, this.rope, m, c.numHeads, c.headDim, startPos);
-        encodeRope(gpu, pass, this.k, this.rope, m, c.numKvHeads, c.headDim, startPos);
-        encodeKvWrite(gpu, pass, this.kvFormat, shape, this.k, cache.k.cache, cache.k.meta, m, startPos);
-        encodeKvWrite(gpu, pass, this.kvFormat, shape, this.v, cache.v.cache, cache.v.meta, m, startPos);
-        encodeAttention(gpu, pass, this.kvFormat, shape, {
+    const layout = qkvLayout(c.numHeads, shape);
+    const norm = (weight: GPUBuffer, residual?: GPUBuffer) =>
+      encodeRmsNorm(gpu, { x: this.x, weight, y: this.xn, rows: m, width: c.hiddenSize, eps: c.rmsNormEps, residual });
+    const out: Dispatch[] = [...encodeEmbedding(gpu, this.model.embedding, this.ids, this.x, m, c.hiddenSize)];
+    this.model.blocks.forEach((block, layer) => {
+      const cache = this.caches[layer];
+      // The previous block's MLP output joins the stream in the same dispatch as this norm.
+      out.push(...norm(block.inputNorm, layer > 0 ? this.proj : undefined));
+      out.push(...encodeLinear(gpu, block.qkv, this.xn, this.qkv, m, act, scratch));
+      out.push(...encodeKvWrite(gpu, this.kvFormat, shape, { tokens: m, qkv: this.qkv, layout, ropeTable: this.rope, position: this.position, cache }));
+      out.push(
+        ...encodeAttention(gpu, this.kvFormat, shape, {
           tokens: m,
           heads: c.numHeads,
-          startPos,
-          q: this.q,
-          k: cache.k,
-          v: cache.v,
+          q: this.qkv,
+          qRow: layout.row,
+          position: this.position,
+          cache,
           out: this.attn,
-        });
-        encodeLinear(gpu, pass, block.o, this.attn, this.proj, m, act);
-        encodeAdd(gpu, pass, this.x, this.proj, m * c.hiddenSize);
-        encodeRmsNorm(gpu, pass, this.x, block.postNorm, this.xn, m, c.hiddenSize, c.rmsNormEps);
-        encodeLinear(gpu, pass, block.gate, this.xn, this.gate, m, act);
-        encodeLinear(gpu, pass, block.up, this.xn, this.up, m, act);
-        encodeSwiglu(gpu, pass, this.gate, this.up, m * c.intermediateSize);
-        encodeLinear(gpu, pass, block.down, this.gate, this.proj, m, act);
-        encodeAdd(gpu, pass, this.x, this.proj, m * c.hiddenSize);
-      });
-      encodeRmsNorm(gpu, pass, this.x, this.model.finalNorm, this.xn, m, c.hiddenSize, c.rmsNormEps);
-      encodeLinear(gpu, pass, this.model.lmHead, this.xn, this.logits, m, null);
+        }),
+      );
+      out.push(...encodeLinear(gpu, block.o, this.attn, this.proj, m, act, scratch));
+      out.push(...norm(block.postNorm, this.proj));
+      out.push(...encodeLinear(gpu, block.gateUp, this.xn, this.gateUp, m, act, scratch));
+      out.push(...encodeSwiglu(gpu, this.gateUp, this.mlp, m, c.intermediateSize));
+      out.push(...encodeLinear(gpu, block.down, this.mlp, this.proj, m, act, scratch));
     });
-    this.lastTokens = m;
+    out.push(...norm(this.model.finalNorm, this.model.blocks.length > 0 ? this.proj : undefined));
+    out.push(...encodeLinear(gpu, this.model.lmHead, this.xn, this.logits, m, null));
+    return out;
   }
 
   /** Per row of the last forward(): [logsumexp, -log p(target)]. */
@@ -163,7 +223,7 @@ export class InferenceSession {
     const m = this.lastTokens;
     if (targets.length !== m) throw new Error(`rowNll needs ${m} targets, got ${targets.length}`);
     this.gpu.write(this.targets, Uint32Array.from(targets));
-    this.gpu.run((pass) => encodeRowNll(this.gpu, pass, this.logits, this.targets, this.nll, m, this.model.config.vocabSize));
+    this.gpu.run(encodeRowNll(this.gpu, this.logits, this.targets, this.nll, m, this.model.config.vocabSize));
     return this.gpu.readF32(this.nll, 2 * m);
   }
 
@@ -184,7 +244,7 @@ export class InferenceSession {
     }
     if ((offset + 2 * n) * 4 > out.size) throw new Error(`the score buffer of ${out.size} bytes has no room for ${n} rows at float ${offset}`);
     this.gpu.write(this.targets, Uint32Array.from(targets));
-    this.gpu.run((pass) => encodeTargetScore(this.gpu, pass, this.logits, this.targets, out, n, vocab, firstRow, offset));
+    this.gpu.run(encodeTargetScore(this.gpu, this.logits, this.targets, out, n, vocab, firstRow, offset));
   }
 
   /** Logits of the last forward(), [tokens][vocab]. */
@@ -195,12 +255,15 @@ export class InferenceSession {
   /** Log-probabilities of the last forward(), [tokens][vocab] (overwrites the logits). */
   async readLogProbs(): Promise<Float32Array> {
     const m = this.lastTokens;
-    this.gpu.run((pass) => encodeLogSoftmax(this.gpu, pass, this.logits, m, this.model.config.vocabSize));
+    this.gpu.run(encodeLogSoftmax(this.gpu, this.logits, m, this.model.config.vocabSize));
     return this.gpu.readF32(this.logits, m * this.model.config.vocabSize);
   }
 
   dispose(): void {
     for (const b of this.buffers) this.gpu.destroy(b);
     this.buffers.length = 0;
+    this.gpu.destroy(this.tokenStaging);
+    this.linearScratch?.destroy();
+    this.recorded.clear();
   }
 }

@@ -22,12 +22,6 @@ export interface Generation {
   contextTokens: number;
 }
 
-function argmaxRow(row: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
-  return best;
-}
-
 /** Cuts `text` before the first occurrence of any stop string (lm-eval's postprocess_generated_text). */
 export function cutAtStop(text: string, until: readonly string[]): string {
   let out = text;
@@ -45,28 +39,21 @@ export async function generateGreedy(
   const room = maxLength - options.maxTokens;
   if (room <= 0) throw new Error(`generating ${options.maxTokens} tokens leaves no room for a context in ${maxLength} positions`);
   const prompt = context.slice(-room);
-  const vocab = session.model.config.vocabSize;
   const batch = session.options.maxBatch;
-  let last = 0;
-  for (let off = 0; off < prompt.length; off += batch) {
-    const chunk = prompt.slice(off, off + batch);
-    session.forward(chunk, off);
-    last = chunk.length;
-  }
+  for (let off = 0; off < prompt.length; off += batch) session.forward(prompt.slice(off, off + batch), off);
   const generated: number[] = [];
   let text = '';
   let pos = prompt.length;
+  // The argmax is taken on the GPU: a step reads back one token id, not the vocabulary's logits.
+  let next = await session.greedyToken();
   for (;;) {
     if (options.signal?.aborted) throw new CancelledError();
-    const row = await session.gpu.readF32(session.logits, vocab, (last - 1) * vocab);
-    const next = argmaxRow(row);
     generated.push(next);
     if (options.stopTokenIds.includes(next)) break;
     text = decode(generated);
     if (options.until.some((s) => s.length > 0 && text.includes(s))) break;
     if (generated.length >= options.maxTokens || pos >= maxLength) break;
-    session.forward([next], pos++);
-    last = 1;
+    next = await session.decodeGreedy(next, pos++);
   }
   const kept = options.stopTokenIds.includes(generated[generated.length - 1]) ? generated.slice(0, -1) : generated;
   return { text: cutAtStop(decode(kept), options.until), tokens: generated.length, contextTokens: prompt.length };

@@ -27,13 +27,6 @@ export interface SpeedResult {
   summary: string;
 }
 
-function argmaxLast(logits: Float32Array, vocab: number): number {
-  const row = logits.subarray(logits.length - vocab);
-  let best = 0;
-  for (let i = 1; i < vocab; i++) if (row[i] > row[best]) best = i;
-  return best;
-}
-
 /** Prefill and greedy-decode timings of one preset, on a prompt cut from `text`. */
 export async function runSpeedBenchmark(gpu: GpuContext, model: LoadedModel, text: string, options: SpeedOptions): Promise<SpeedResult> {
   const preset = parsePreset(options.preset);
@@ -55,12 +48,10 @@ export async function runSpeedBenchmark(gpu: GpuContext, model: LoadedModel, tex
       session.forward(prompt, 0);
       await gpu.device.queue.onSubmittedWorkDone();
       const t1 = performance.now();
-      let next = argmaxLast(await session.readLogits(), c.vocabSize);
+      // Greedy on the GPU: each step replays the recorded pass and reads back one token id.
+      let next = await session.greedyToken();
       const t2 = performance.now();
-      for (let i = 0; i < options.decodeTokens; i++) {
-        session.forward([next], options.promptTokens + i);
-        next = argmaxLast(await session.readLogits(), c.vocabSize);
-      }
+      for (let i = 0; i < options.decodeTokens; i++) next = await session.decodeGreedy(next, options.promptTokens + i);
       const t3 = performance.now();
       // The first repetition compiles pipelines and warms caches: it is not timed.
       if (r === 0) continue;

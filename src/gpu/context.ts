@@ -29,6 +29,16 @@ const MAX_CACHED_BIND_GROUPS = 8192;
 
 export type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
 
+/**
+ * One recorded dispatch: everything a compute pass needs to run it again. The encode* functions
+ * of the engine return these, so a forward pass is recorded once and replayed every step.
+ */
+export interface Dispatch {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: [number, number, number];
+}
+
 export class GpuContext {
   readonly device: GPUDevice;
   readonly info: GpuInfo;
@@ -41,6 +51,7 @@ export class GpuContext {
   private nextObjectId = 1;
   /** Evicted uniforms may still be referenced by recorded work; they are destroyed after the next read. */
   private retired: GPUBuffer[] = [];
+  private unusedBinding: GPUBuffer | null = null;
   private lost: string | null = null;
   /** The first error no error scope caught; reads rethrow it, so a bad dispatch never passes as zeros. */
   private uncaptured: string | null = null;
@@ -107,6 +118,16 @@ export class GpuContext {
     this.owned.set(buffer, label);
     this.bytesAllocated += bytes;
     return buffer;
+  }
+
+  /**
+   * A 16-byte buffer bound where a kernel declares a binding that a call does not use (no bias,
+   * symmetric zeros, the scales of an unquantized KV cache). Weights are packed before any session
+   * exists, so the context owns it: made once, counted, freed by dispose.
+   */
+  get placeholder(): GPUBuffer {
+    this.unusedBinding ??= this.createBuffer('unused binding', 16);
+    return this.unusedBinding;
   }
 
   upload(label: string, data: ArrayBufferView): GPUBuffer {
@@ -182,20 +203,13 @@ export class GpuContext {
   }
 
   /** Records one dispatch; bindings go to group 0 in binding order. */
-  dispatch(
-    pass: GPUComputePassEncoder,
-    pipeline: GPUComputePipeline,
-    bindings: Binding[],
-    workgroups: [number, number?, number?],
-  ): void {
+  record(pipeline: GPUComputePipeline, bindings: Binding[], workgroups: [number, number?, number?]): Dispatch {
     const [x, y = 1, z = 1] = workgroups;
     const max = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (x > max || y > max || z > max) {
       throw new GpuError(`a dispatch of ${x}x${y}x${z} workgroups exceeds this GPU's limit of ${max} per dimension`);
     }
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, this.bindGroup(pipeline, bindings));
-    pass.dispatchWorkgroups(x, y, z);
+    return { pipeline, bindGroup: this.bindGroup(pipeline, bindings), workgroups: [x, y, z] };
   }
 
   /**
@@ -229,13 +243,57 @@ export class GpuContext {
     return id;
   }
 
-  /** Encodes work into one compute pass and submits it. */
-  run(encode: (pass: GPUComputePassEncoder) => void): void {
-    const encoder = this.device.createCommandEncoder();
+  /** Encodes recorded dispatches into one compute pass of `encoder`, in order. */
+  encode(encoder: GPUCommandEncoder, dispatches: readonly Dispatch[]): void {
     const pass = encoder.beginComputePass();
-    encode(pass);
+    let pipeline: GPUComputePipeline | null = null;
+    for (const d of dispatches) {
+      if (d.pipeline !== pipeline) {
+        pipeline = d.pipeline;
+        pass.setPipeline(pipeline);
+      }
+      pass.setBindGroup(0, d.bindGroup);
+      pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+    }
     pass.end();
+  }
+
+  /** Runs recorded dispatches in one compute pass and submits it. */
+  run(dispatches: readonly Dispatch[]): void {
+    const encoder = this.device.createCommandEncoder();
+    this.encode(encoder, dispatches);
     this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** A buffer the host maps to read `size` bytes that work copies into it; counted, freed by destroy(). */
+  createStaging(label: string, size: number): GPUBuffer {
+    const buffer = this.device.createBuffer({ label, size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.owned.set(buffer, label);
+    this.bytesAllocated += size;
+    return buffer;
+  }
+
+  /**
+   * Runs `dispatches`, then copies the first `staging.size` bytes of `source` into the caller's
+   * reused staging buffer and reads them: one submit and one small read, nothing allocated.
+   */
+  async runAndRead(dispatches: readonly Dispatch[], source: GPUBuffer, staging: GPUBuffer): Promise<ArrayBuffer> {
+    this.throwIfBroken();
+    const encoder = this.device.createCommandEncoder();
+    this.encode(encoder, dispatches);
+    encoder.copyBufferToBuffer(source, 0, staging, 0, staging.size);
+    this.device.queue.submit([encoder.finish()]);
+    return this.mapped(staging);
+  }
+
+  private async mapped(staging: GPUBuffer): Promise<ArrayBuffer> {
+    await staging.mapAsync(GPUMapMode.READ);
+    this.throwIfBroken();
+    const copy = staging.getMappedRange().slice(0);
+    staging.unmap();
+    for (const b of this.retired) b.destroy();
+    this.retired = [];
+    return copy;
   }
 
   private throwIfBroken(): void {
@@ -253,14 +311,11 @@ export class GpuContext {
     const encoder = this.device.createCommandEncoder();
     encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
     this.device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    this.throwIfBroken();
-    const copy = staging.getMappedRange().slice(0);
-    staging.unmap();
-    staging.destroy();
-    for (const b of this.retired) b.destroy();
-    this.retired = [];
-    return copy;
+    try {
+      return await this.mapped(staging);
+    } finally {
+      staging.destroy();
+    }
   }
 
   async readF32(buffer: GPUBuffer, count?: number, offsetElements = 0): Promise<Float32Array> {
@@ -292,6 +347,7 @@ export class GpuContext {
   dispose(): void {
     for (const buffer of this.owned.keys()) buffer.destroy();
     this.owned.clear();
+    this.unusedBinding = null;
     for (const b of this.uniforms.values()) b.destroy();
     this.uniforms.clear();
     this.bindGroups.clear();

@@ -48,3 +48,32 @@ export function packedSizes(shape: PackedShape): PackedSizes {
 export function f16Bytes(rows: number, cols: number): number {
   return rows * cols * 2;
 }
+
+/** How one layer's K or V cache is stored: 32 or 16 for plain floats, else packed codes (shaders/kv_cache.wgsl). */
+export interface KvFormat {
+  bits: 2 | 3 | 4 | 8 | 16 | 32;
+  /** Channels per quantization group (ignored for plain formats). */
+  group: number;
+}
+
+export interface KvShape {
+  kvHeads: number;
+  headDim: number;
+}
+
+/** Channels per KV quantization group: a group larger than head_dim means the whole head. */
+export function kvGroupOf(format: KvFormat, shape: KvShape): number {
+  return Math.min(format.group, shape.headDim);
+}
+
+/**
+ * Bytes of cache a token takes for one of K or V of one layer, split between the codes and
+ * their metadata (one u32 a group: the f16 scale and the zero point; none for plain floats).
+ */
+export function kvEntryBytes(format: KvFormat, shape: KvShape): { data: number; meta: number } {
+  const values = shape.kvHeads * shape.headDim;
+  if (format.bits >= 16) return { data: (values * format.bits) / 8, meta: 0 };
+  const group = kvGroupOf(format, shape);
+  const groups = values / group;
+  return { data: groups * wordsPerGroup(group, format.bits) * 4, meta: groups * 4 };
+}

@@ -14,7 +14,7 @@
  */
 import type { ModelConfig } from '../model/config';
 import type { ActivationQuant, KvQuant, Preset, WeightQuant } from './preset';
-import { GROUP_MULTIPLE, f16Bytes, packedSizes, wordsPerGroup } from './layout';
+import { GROUP_MULTIPLE, f16Bytes, kvEntryBytes, packedSizes, wordsPerGroup, type KvFormat } from './layout';
 
 export class PresetError extends Error {
   constructor(message: string) {
@@ -212,6 +212,45 @@ export function blockLinearShapes(config: ModelConfig): [string, number, number]
   ];
 }
 
+/** A linear layer as the engine stores it: checkpoint matrices stacked row-wise, in order. */
+export interface StoredLinear {
+  name: 'qkv_proj' | 'o_proj' | 'gate_up_proj' | 'down_proj';
+  /** The checkpoint's matrices (names as in blockLinearShapes) and their rows. */
+  parts: [string, number][];
+  rows: number;
+  cols: number;
+}
+
+const STACKS: [StoredLinear['name'], string[]][] = [
+  ['qkv_proj', ['q_proj', 'k_proj', 'v_proj']],
+  ['o_proj', ['o_proj']],
+  ['gate_up_proj', ['gate_proj', 'up_proj']],
+  ['down_proj', ['down_proj']],
+];
+
+/**
+ * The block's linear layers as the engine uploads them: q, k and v stacked into one matrix and
+ * gate and up into another, so that a decode step runs one matrix-vector product for each.
+ * Quantization groups run along a row, so a stacked matrix holds each part's groups unchanged.
+ */
+export function storedBlockLinears(config: ModelConfig): StoredLinear[] {
+  const shapes = new Map(blockLinearShapes(config).map(([name, rows, cols]) => [name, { rows, cols }]));
+  return STACKS.map(([name, parts]) => ({
+    name,
+    parts: parts.map((p) => [p, shapes.get(p)!.rows] as [string, number]),
+    rows: parts.reduce((sum, p) => sum + shapes.get(p)!.rows, 0),
+    cols: shapes.get(parts[0])!.cols,
+  }));
+}
+
+/** The projections that carry a bias in models with attention biases (Qwen2): q, k and v. */
+const BIASED_PROJECTIONS: readonly string[] = ['q_proj', 'k_proj', 'v_proj'];
+
+/** Whether block linear `name` (as in blockLinearShapes, e.g. 'q_proj') has a bias tensor in this model. */
+export function hasBias(config: Pick<ModelConfig, 'attentionBias'>, name: string): boolean {
+  return config.attentionBias && BIASED_PROJECTIONS.includes(name);
+}
+
 function joinNames(names: string[]): string {
   return names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
@@ -280,8 +319,8 @@ export function linearWeightBytes(rows: number, cols: number, weights: WeightQua
 
 /**
  * All weight bytes of a model under a preset, laid out as src/engine/model.ts
- * uploads them: the f16 embedding, f32 norms, the block linears (packed or
- * f16) with f32 biases where the model has them, and the LM head, which a
+ * uploads them: the f16 embedding, f32 norms, the block linears as stored
+ * (storedBlockLinears; packed or f16) with f32 biases where the model has them, and the LM head, which a
  * tied model reads from the embedding table unless the preset quantizes it
  * (then the quantized copy is a matrix of its own).
  */
@@ -291,9 +330,10 @@ export function weightBytes(config: ModelConfig, preset: Preset): number {
   const embedding = f16Bytes(config.vocabSize, h);
   const norms = (2 * config.numLayers + 1) * h * 4;
   let block = 0;
-  for (const [name, rows, cols] of blockLinearShapes(config)) {
-    block += linearWeightBytes(rows, cols, preset.weights);
-    if (config.attentionBias && /^[qkv]_proj$/.test(name)) block += rows * 4;
+  for (const stored of storedBlockLinears(config)) {
+    block += linearWeightBytes(stored.rows, stored.cols, preset.weights);
+    // A stacked matrix has one bias buffer when any of its parts has a bias (all of q, k, v do).
+    if (stored.parts.some(([name]) => hasBias(config, name))) block += stored.rows * 4;
   }
   const head =
     config.tieWordEmbeddings && !preset.lmHead
@@ -303,17 +343,18 @@ export function weightBytes(config: ModelConfig, preset: Preset): number {
 }
 
 /**
- * KV cache bytes one token adds, over all layers: 2 bytes a value in 16-bit;
- * quantized, per layer, K and V, KV head and group, the group's packed bits
- * in u32 words plus one u32 holding the f16 scale and the zero (scale | zero << 16).
+ * How the preset stores the KV cache: its quantized format, or plain floats of `plainBits`
+ * (16 as inference engines keep it; 32 leaves a forward pass in f32 end to end).
  */
-export function kvBytesPerToken(config: ModelConfig, preset: Preset): number {
-  const perHead = preset.kv
-    ? (() => {
-        const group = Math.min(preset.kv.group, config.headDim);
-        const groups = Math.ceil(config.headDim / group);
-        return groups * (wordsPerGroup(group, preset.kv.bits) * 4 + 4);
-      })()
-    : config.headDim * 2;
-  return config.numLayers * 2 * config.numKvHeads * perHead;
+export function kvFormatOf(preset: Preset, plainBits: 16 | 32 = 16): KvFormat {
+  return preset.kv ? { bits: preset.kv.bits, group: preset.kv.group } : { bits: plainBits, group: 0 };
+}
+
+/**
+ * KV cache bytes one token adds, over all layers: K and V of every layer, each as
+ * kvEntryBytes lays it out (src/quant/layout.ts), which sizes the engine's cache buffers too.
+ */
+export function kvBytesPerToken(config: ModelConfig, preset: Preset, plainBits: 16 | 32 = 16): number {
+  const entry = kvEntryBytes(kvFormatOf(preset, plainBits), { kvHeads: config.numKvHeads, headDim: config.headDim });
+  return config.numLayers * 2 * (entry.data + entry.meta);
 }

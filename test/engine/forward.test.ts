@@ -11,7 +11,7 @@ import { referenceWeights, syntheticConfig, syntheticTensors, tensorSource } fro
 function preset(kvBits: 2 | 3 | 4 | 8 | null): Preset {
   return {
     name: kvBits ? `kv${kvBits}` : 'fp16',
-    weights: { bits: 16, group: 128, symmetric: false, method: 'rtn' },
+    weights: { bits: 16, group: 0, symmetric: false, method: 'rtn' },
     activations: null,
     kv: kvBits ? { bits: kvBits, group: 128 } : null,
     lmHead: false,
@@ -79,10 +79,16 @@ describe('whole forward pass on the GPU against the CPU reference', () => {
       const logits = new Float32Array(ids.length * config.vocabSize);
       // 9 + 9 prefill tokens, then single-token decode steps: every path through the cache.
       const steps = [[0, 9], [9, 18], ...Array.from({ length: 5 }, (_, i) => [18 + i, 19 + i])];
+      const argmax = (row: Float32Array) => row.reduce((best, v, i) => (v > row[best] ? i : best), 0);
       for (const [start, end] of steps) {
         session.forward(ids.slice(start, end), start);
         logits.set(await session.readLogits(), start * config.vocabSize);
+        const last = logits.subarray((end - 1) * config.vocabSize, end * config.vocabSize);
+        expect(await session.greedyToken(), `seed ${seed}: the GPU's greedy token after ${end} tokens`).toBe(argmax(last));
       }
+      // A greedy decode step replays the recorded pass; rewriting the last position leaves the cache as it was.
+      const lastRow = logits.subarray((ids.length - 1) * config.vocabSize);
+      expect(await session.decodeGreedy(ids[ids.length - 1], ids.length - 1), `seed ${seed}: decodeGreedy`).toBe(argmax(lastRow));
       const expected = referenceForward(config, referenceWeights(config, tensors), ids, { kvBits: kvBits ?? 16, kvGroup: 128 });
       for (let t = 0; t < ids.length; t++) {
         const row = (a: Float32Array) => a.subarray(t * config.vocabSize, (t + 1) * config.vocabSize);

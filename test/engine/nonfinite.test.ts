@@ -11,7 +11,7 @@ import { syntheticConfig, syntheticTensors, tensorSource } from './synthetic';
 
 const FP16: Preset = {
   name: 'fp16',
-  weights: { bits: 16, group: 128, symmetric: false, method: 'rtn' },
+  weights: { bits: 16, group: 0, symmetric: false, method: 'rtn' },
   activations: null,
   kv: null,
   lmHead: false,

@@ -126,3 +126,23 @@ export function awkwardKv(length: number, group: number, bits: number, next: () 
   }
   return out;
 }
+
+/** Rows of the stacked projection the KV write reads: per token, its q, k and v one after the other. */
+export function stackQkv(q: Float32Array, k: Float32Array, v: Float32Array, tokens: number): Float32Array {
+  const [qn, kn, vn] = [q.length / tokens, k.length / tokens, v.length / tokens];
+  const out = new Float32Array(q.length + k.length + v.length);
+  for (let t = 0; t < tokens; t++) {
+    const row = t * (qn + kn + vn);
+    out.set(q.subarray(t * qn, (t + 1) * qn), row);
+    out.set(k.subarray(t * kn, (t + 1) * kn), row + qn);
+    out.set(v.subarray(t * vn, (t + 1) * vn), row + qn + kn);
+  }
+  return out;
+}
+
+/** A RoPE table that rotates by nothing (cos 1, sin 0: exact in f32), for tests of the cache alone. */
+export function identityRope(positions: number, headDim: number): Float32Array {
+  const table = new Float32Array(positions * headDim);
+  for (let i = 0; i < table.length; i += 2) table[i] = 1;
+  return table;
+}

@@ -5,9 +5,8 @@ import {
   encodeActivationQuant,
   encodeLinear,
   integerDot,
+  LinearScratch,
   quantizeLinear,
-  releaseLinearScratch,
-  reserveLinearScratch,
   setIntegerDot,
   type IntegerDot,
 } from '../../src/engine/linear';
@@ -46,7 +45,7 @@ async function gpuFakeQuant(x: Float32Array, m: number, k: number, bits: 4 | 8):
   const gpu = await testGpu();
   const input = gpu.upload('x', x);
   const out = gpu.createBuffer('xq', m * k * 4);
-  gpu.run((pass) => encodeActivationQuant(gpu, pass, input, out, m, k, { bits }));
+  gpu.run(encodeActivationQuant(gpu, input, out, m, k, { bits }));
   const result = await gpu.readF32(out, m * k);
   gpu.destroy(input);
   gpu.destroy(out);
@@ -127,16 +126,18 @@ describe('linear layers with quantized activations', () => {
         const xs = gridRows(m, k, bits, next);
         const x = gpu.upload('x', xs);
         const y = gpu.createBuffer('y', m * n * 4);
-        gpu.run((pass) => encodeLinear(gpu, pass, w, x, y, m, { bits }));
+        const scratch = new LinearScratch(gpu, m, k);
+        gpu.run(encodeLinear(gpu, w, x, y, m, { bits }, scratch));
         const got = await gpu.readF32(y, m * n);
         const error = relativeError(got, referenceLinear(fakeQuantizeActivations(xs, m, k, bits), dense, b, m, n, k));
         worst = Math.max(worst, error);
         expect(error, `seed ${seed}, M=${m}`).toBeLessThan(1e-4);
-        // The input is left as it was: the quantized copy lives in the module's scratch.
+        // The input is left as it was: the quantized copy lives in the scratch.
         expect(await gpu.readF32(x, m * k), `seed ${seed}, M=${m}`).toEqual(xs);
         if (bits === 4) expect(relativeError(got, referenceLinear(xs, dense, b, m, n, k)), 'a4 changes the product').toBeGreaterThan(1e-3);
         gpu.destroy(x);
         gpu.destroy(y);
+        scratch.destroy();
       }
       destroyLinear(gpu, w);
     });
@@ -150,6 +151,7 @@ describe('linear layers with quantized activations', () => {
     const modes: IntegerDot[] = detected === 'native' ? ['off', 'portable', 'native'] : ['off', 'portable'];
     const n = 97;
     const k = 384;
+    const scratch = new LinearScratch(gpu, 1, k);
     try {
       for (const weights of [
         { bits: 4, group: 64, symmetric: false, method: 'rtn' },
@@ -170,7 +172,7 @@ describe('linear layers with quantized activations', () => {
           const expected = referenceLinear(fakeQuantizeActivations(xs, 1, k, bits), dense, b, 1, n, k);
           for (const mode of modes) {
             setIntegerDot(gpu, mode);
-            gpu.run((pass) => encodeLinear(gpu, pass, w, x, y, 1, { bits }));
+            gpu.run(encodeLinear(gpu, w, x, y, 1, { bits }, scratch));
             const error = relativeError(await gpu.readF32(y, n), expected);
             worst = Math.max(worst, error);
             expect(error, `seed ${seed}: w${weights.bits} g${weights.group} a${bits} ${mode}`).toBeLessThan(1e-5);
@@ -182,10 +184,11 @@ describe('linear layers with quantized activations', () => {
       }
     } finally {
       setIntegerDot(gpu, detected);
+      scratch.destroy();
     }
   });
 
-  it('keeps the quantized activations in a scratch that can be sized up front and released', async () => {
+  it('keeps the quantized activations in a scratch its owner sizes and frees, and refuses one too small', async () => {
     const gpu = await testGpu();
     const next = rng(freshSeed());
     const n = 16;
@@ -193,14 +196,17 @@ describe('linear layers with quantized activations', () => {
     const w = createF16Linear(gpu, 'w', Uint16Array.from(randomArray(n * k, next), (v) => f32ToF16Bits(v)), n, k);
     const x = gpu.upload('x', gridRows(5, k, 8, next));
     const y = gpu.createBuffer('y', 5 * n * 4);
-    releaseLinearScratch(gpu);
     const start = gpu.bytesAllocated;
-    reserveLinearScratch(gpu, 5, k);
-    expect(gpu.bytesAllocated - start).toBe(5 * k * 4);
-    gpu.run((pass) => encodeLinear(gpu, pass, w, x, y, 5, { bits: 8 }));
+    const scratch = new LinearScratch(gpu, 5, k);
+    expect(gpu.bytesAllocated - start).toBe(5 * k * 4 + (k / 4 + 2) * 4);
+    gpu.run(encodeLinear(gpu, w, x, y, 5, { bits: 8 }, scratch));
     await gpu.readF32(y, 1);
-    expect(gpu.bytesAllocated - start, 'a reserved scratch is not grown').toBe(5 * k * 4);
-    releaseLinearScratch(gpu);
+    expect(gpu.bytesAllocated - start, 'encoding allocates nothing').toBe(5 * k * 4 + (k / 4 + 2) * 4);
+    const small = new LinearScratch(gpu, 4, k);
+    expect(() => gpu.run(encodeLinear(gpu, w, x, y, 5, { bits: 8 }, small))).toThrow(/need a LinearScratch that holds them/);
+    expect(() => gpu.run(encodeLinear(gpu, w, x, y, 5, { bits: 8 }))).toThrow(/need a LinearScratch/);
+    small.destroy();
+    scratch.destroy();
     expect(gpu.bytesAllocated).toBe(start);
     destroyLinear(gpu, w);
     gpu.destroy(x);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { encodeAttention, encodeKvWrite, kvEntryBytes, type KvFormat } from '../../src/engine/ops/attention';
+import { encodeAttention, encodeKvWrite, qkvLayout } from '../../src/engine/ops/attention';
+import { kvEntryBytes, type KvFormat } from '../../src/quant/layout';
 import { attentionReference, kvRoundTripReference } from '../../src/engine/reference/layers';
 import { freshSeed, randomArray, relativeError, restoreDirectKernelsAfterEach, rng, testGpu } from '../helpers/gpu';
-import { firstCacheMismatch, kvCacheReference } from '../helpers/kv';
+import { firstCacheMismatch, identityRope, kvCacheReference, stackQkv } from '../helpers/kv';
 
 const FORMATS: KvFormat[] = [
   { bits: 32, group: 0 },
@@ -30,6 +31,11 @@ describe('quantized KV cache and causal GQA attention', () => {
       const entry = kvEntryBytes(format, shape);
       const kCache = { cache: gpu.createBuffer('k', capacity * entry.data), meta: gpu.createBuffer('km', capacity * entry.meta) };
       const vCache = { cache: gpu.createBuffer('v', capacity * entry.data), meta: gpu.createBuffer('vm', capacity * entry.meta) };
+      const layer = { k: kCache, v: vCache };
+      const layout = qkvLayout(heads, shape);
+      // A rotation by nothing: attention over the cache is under test (RoPE is in layers.test.ts).
+      const table = gpu.upload('rope', identityRope(capacity, headDim));
+      const position = gpu.createBuffer('position', 4);
       let kSeen = new Float32Array(0);
       let vSeen = kSeen;
       let kWritten = kSeen;
@@ -40,15 +46,13 @@ describe('quantized KV cache and causal GQA attention', () => {
         const q = randomArray(tokens * heads * headDim, next, 2);
         const k = randomArray(tokens * kvHeads * headDim, next, 2);
         const v = randomArray(tokens * kvHeads * headDim, next, 2);
-        const qb = gpu.upload('q', q);
-        const kb = gpu.upload('k new', k);
-        const vb = gpu.upload('v new', v);
+        const qkv = gpu.upload('qkv', stackQkv(q, k, v, tokens));
         const out = gpu.createBuffer('out', q.length * 4);
-        gpu.run((pass) => {
-          encodeKvWrite(gpu, pass, format, shape, kb, kCache.cache, kCache.meta, tokens, start);
-          encodeKvWrite(gpu, pass, format, shape, vb, vCache.cache, vCache.meta, tokens, start);
-          encodeAttention(gpu, pass, format, shape, { tokens, heads, startPos: start, q: qb, k: kCache, v: vCache, out });
-        });
+        gpu.write(position, Uint32Array.of(start));
+        gpu.run([
+          ...encodeKvWrite(gpu, format, shape, { tokens, qkv, layout, ropeTable: table, position, cache: layer }),
+          ...encodeAttention(gpu, format, shape, { tokens, heads, q: qkv, qRow: layout.row, position, cache: layer, out }),
+        ]);
         kSeen = Float32Array.from([...kSeen, ...kvRoundTripReference(k, format.bits, group)]);
         vSeen = Float32Array.from([...vSeen, ...kvRoundTripReference(v, format.bits, group)]);
         kWritten = Float32Array.from([...kWritten, ...k]);
@@ -91,18 +95,21 @@ describe('quantized KV cache and causal GQA attention', () => {
         const entry = kvEntryBytes(format, shape);
         const kCache = { cache: gpu.createBuffer('k', tokens * entry.data), meta: gpu.createBuffer('km', tokens * entry.meta) };
         const vCache = { cache: gpu.createBuffer('v', tokens * entry.data), meta: gpu.createBuffer('vm', tokens * entry.meta) };
-        const [qb, kb, vb] = [gpu.upload('q', q), gpu.upload('k new', k), gpu.upload('v new', v)];
+        const qkv = gpu.upload('qkv', stackQkv(q, k, v, tokens));
         const out = gpu.createBuffer('out', q.length * 4);
-        gpu.run((pass) => {
-          encodeKvWrite(gpu, pass, format, shape, kb, kCache.cache, kCache.meta, tokens, 0);
-          encodeKvWrite(gpu, pass, format, shape, vb, vCache.cache, vCache.meta, tokens, 0);
-          encodeAttention(gpu, pass, format, shape, { tokens, heads, startPos: 0, q: qb, k: kCache, v: vCache, out });
-        });
+        const layer = { k: kCache, v: vCache };
+        const layout = qkvLayout(heads, shape);
+        const table = gpu.upload('rope', identityRope(tokens, headDim));
+        const position = gpu.upload('position', Uint32Array.of(0));
+        gpu.run([
+          ...encodeKvWrite(gpu, format, shape, { tokens, qkv, layout, ropeTable: table, position, cache: layer }),
+          ...encodeAttention(gpu, format, shape, { tokens, heads, q: qkv, qRow: layout.row, position, cache: layer, out }),
+        ]);
         const kSeen = kvRoundTripReference(k, format.bits, format.group);
         const vSeen = kvRoundTripReference(v, format.bits, format.group);
         const expected = attentionReference(q, kSeen, vSeen, tokens, heads, kvHeads, headDim, 0);
         expect(relativeError(await gpu.readF32(out, q.length), expected), `seed ${seed}, ${format.bits}-bit g${format.group}`).toBeLessThan(1e-4);
-        for (const buffer of [kCache.cache, kCache.meta, vCache.cache, vCache.meta, qb, kb, vb, out]) gpu.destroy(buffer);
+        for (const buffer of [kCache.cache, kCache.meta, vCache.cache, vCache.meta, qkv, out, table, position]) gpu.destroy(buffer);
       }
     });
   }

@@ -1,26 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { encodeAdd, encodeSwiglu } from '../../src/engine/ops/elementwise';
-import { addReference, swigluReference } from '../../src/engine/reference/elementwise';
+import { encodeSwiglu } from '../../src/engine/ops/elementwise';
+import { swigluReference } from '../../src/engine/reference/elementwise';
 import { freshSeed, randomArray, relativeError, rng, testGpu } from '../helpers/gpu';
 
 describe('elementwise kernels', () => {
-  for (const n of [1, 257, 70_001]) {
-    it(`add and swiglu match the CPU on ${n} floats`, async () => {
+  for (const [tokens, width] of [[1, 1], [3, 257], [2, 35_001]]) {
+    it(`swiglu over the stacked gate/up projection matches the CPU on ${tokens} x ${width} floats`, async () => {
       const gpu = await testGpu();
       const seed = freshSeed();
       const next = rng(seed);
-      const a = randomArray(n, next, 4);
-      const b = randomArray(n, next, 4);
-      const sum = gpu.upload('a', a);
-      const gate = gpu.upload('gate', a);
-      const other = gpu.upload('b', b);
-      gpu.run((pass) => {
-        encodeAdd(gpu, pass, sum, other, n);
-        encodeSwiglu(gpu, pass, gate, other, n);
-      });
-      expect(relativeError(await gpu.readF32(sum, n), addReference(a, b)), `seed ${seed}`).toBeLessThan(1e-6);
-      expect(relativeError(await gpu.readF32(gate, n), swigluReference(a, b)), `seed ${seed}`).toBeLessThan(1e-5);
-      for (const buf of [sum, gate, other]) gpu.destroy(buf);
+      const gate = randomArray(tokens * width, next, 4);
+      const up = randomArray(tokens * width, next, 4);
+      const stacked = new Float32Array(2 * tokens * width);
+      for (let t = 0; t < tokens; t++) {
+        stacked.set(gate.subarray(t * width, (t + 1) * width), 2 * t * width);
+        stacked.set(up.subarray(t * width, (t + 1) * width), (2 * t + 1) * width);
+      }
+      const gateUp = gpu.upload('gate and up', stacked);
+      const out = gpu.createBuffer('out', tokens * width * 4);
+      gpu.run(encodeSwiglu(gpu, gateUp, out, tokens, width));
+      expect(relativeError(await gpu.readF32(out, tokens * width), swigluReference(gate, up)), `seed ${seed}`).toBeLessThan(1e-5);
+      for (const buf of [gateUp, out]) gpu.destroy(buf);
     });
   }
 });

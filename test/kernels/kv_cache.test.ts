@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { encodeKvWrite, kvEntryBytes, type KvFormat } from '../../src/engine/ops/attention';
+import { encodeKvWrite, qkvLayout } from '../../src/engine/ops/attention';
+import { kvEntryBytes, type KvFormat } from '../../src/quant/layout';
 import { freshSeed, rng, testGpu } from '../helpers/gpu';
-import { awkwardKv, firstCacheMismatch, kvCacheReference } from '../helpers/kv';
+import { awkwardKv, firstCacheMismatch, identityRope, kvCacheReference, stackQkv } from '../helpers/kv';
 
 describe('quantized KV cache writes (kv_cache.wgsl)', () => {
   for (const bits of [2, 3, 4, 8] as const) {
-    it(`writes ${bits}-bit codes, scales and zeros bit for bit as the CPU quantizer, ties and subnormal scales included`, async () => {
+    it(`writes ${bits}-bit codes, scales and zeros of K and V bit for bit as the CPU quantizer, ties and subnormal scales included`, async () => {
       const gpu = await testGpu();
       const seed = freshSeed();
       const next = rng(seed);
@@ -17,18 +18,29 @@ describe('quantized KV cache writes (kv_cache.wgsl)', () => {
         const label = `seed ${seed}: ${bits}-bit g${group}, head_dim ${headDim}`;
         // Two writes, the second after the first, as a prefill and a decode step append.
         const [first, second] = [53, 3];
+        const keys = awkwardKv((first + second) * perToken, group, bits, next);
         const values = awkwardKv((first + second) * perToken, group, bits, next);
-        const cache = gpu.createBuffer('cache', (first + second) * entry.data);
-        const meta = gpu.createBuffer('meta', (first + second) * entry.meta);
-        const a = gpu.upload('first', values.subarray(0, first * perToken));
-        const b = gpu.upload('second', values.subarray(first * perToken));
-        gpu.run((pass) => {
-          encodeKvWrite(gpu, pass, format, shape, a, cache, meta, first, 0);
-          encodeKvWrite(gpu, pass, format, shape, b, cache, meta, second, first);
-        });
-        const written = { words: await gpu.readU32(cache), meta: await gpu.readU32(meta) };
-        expect(firstCacheMismatch(written, kvCacheReference(values, bits, group), bits, group), label).toBe('none');
-        for (const buffer of [cache, meta, a, b]) gpu.destroy(buffer);
+        const cache = {
+          k: { cache: gpu.createBuffer('k', (first + second) * entry.data), meta: gpu.createBuffer('k meta', (first + second) * entry.meta) },
+          v: { cache: gpu.createBuffer('v', (first + second) * entry.data), meta: gpu.createBuffer('v meta', (first + second) * entry.meta) },
+        };
+        // No queries, and a rotation by nothing: the cache alone is under test (RoPE is in layers.test.ts).
+        const layout = qkvLayout(0, shape);
+        const table = gpu.upload('rope', identityRope(first + second, headDim));
+        const position = gpu.createBuffer('position', 4);
+        const inputs: GPUBuffer[] = [];
+        for (const [start, tokens] of [[0, first], [first, second]]) {
+          const range = [start * perToken, (start + tokens) * perToken];
+          const qkv = gpu.upload('qkv', stackQkv(new Float32Array(0), keys.subarray(range[0], range[1]), values.subarray(range[0], range[1]), tokens));
+          inputs.push(qkv);
+          gpu.write(position, Uint32Array.of(start));
+          gpu.run(encodeKvWrite(gpu, format, shape, { tokens, qkv, layout, ropeTable: table, position, cache }));
+        }
+        for (const [part, written] of [[cache.k, keys], [cache.v, values]] as const) {
+          const gpuBits = { words: await gpu.readU32(part.cache), meta: await gpu.readU32(part.meta) };
+          expect(firstCacheMismatch(gpuBits, kvCacheReference(written, bits, group), bits, group), label).toBe('none');
+        }
+        for (const buffer of [cache.k.cache, cache.k.meta, cache.v.cache, cache.v.meta, table, position, ...inputs]) gpu.destroy(buffer);
       }
     });
   }

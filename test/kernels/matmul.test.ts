@@ -30,7 +30,7 @@ describe('f16 linear (matmul.wgsl)', () => {
         const x = gpu.upload('x', xs);
         const y = gpu.createBuffer('y', m * n * 4);
         const before = gpu.bytesAllocated;
-        gpu.run((pass) => encodeLinear(gpu, pass, w, x, y, m));
+        gpu.run(encodeLinear(gpu, w, x, y, m));
         expect(gpu.bytesAllocated - before, 'no copy of the weights is made').toBeLessThan(n * k * 2);
         const error = relativeError(await gpu.readF32(y, m * n), referenceLinear(xs, dense, b ?? null, m, n, k));
         worst = Math.max(worst, error);
@@ -53,7 +53,7 @@ describe('f16 linear (matmul.wgsl)', () => {
     const xs = randomArray(k, next);
     const x = gpu.upload('x', xs);
     const y = gpu.createBuffer('y', n * 4);
-    gpu.run((pass) => encodeLinear(gpu, pass, w, x, y, 1));
+    gpu.run(encodeLinear(gpu, w, x, y, 1));
     const error = relativeError(await gpu.readF32(y, n), referenceLinear(xs, Float32Array.from(bits, f16BitsToF32), null, 1, n, k));
     worst = Math.max(worst, error);
     expect(error, `seed ${seed}`).toBeLessThan(1e-4);

@@ -57,7 +57,7 @@ describe('quantized linear (matmul_q.wgsl)', () => {
             const x = gpu.upload('x', xs);
             const y = gpu.createBuffer('y', m * n * 4);
             const before = gpu.bytesAllocated;
-            gpu.run((pass) => encodeLinear(gpu, pass, w, x, y, m));
+            gpu.run(encodeLinear(gpu, w, x, y, m));
             expect(gpu.bytesAllocated - before, 'no dequantized copy is made').toBeLessThan(n * k * 2);
             const error = relativeError(await gpu.readF32(y, m * n), referenceLinear(xs, dense, b ?? null, m, n, k));
             worst = Math.max(worst, error);

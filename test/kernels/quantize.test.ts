@@ -63,7 +63,7 @@ describe('GPU quantization (quantize.wgsl)', () => {
     expect(() => quantizeLinear(gpu, wide, { bits: 4, group: 12, symmetric: false, method: 'rtn' })).toThrow(/multiple of 8/);
     expect(() => createF16Linear(gpu, 'odd', new Uint16Array(3), 1, 3)).toThrow(/must be even, not 3/);
     const small = gpu.createBuffer('small', 16);
-    expect(() => gpu.run((pass) => encodeLinear(gpu, pass, q, small, small, 1))).toThrow(/input holds 16 bytes, fewer than 1 x 16 floats/);
+    expect(() => gpu.run(encodeLinear(gpu, q, small, small, 1))).toThrow(/input holds 16 bytes, fewer than 1 x 16 floats/);
     gpu.destroy(small);
     destroyLinear(gpu, q);
     destroyLinear(gpu, wide);

@@ -5,7 +5,7 @@
  *   npx vite-node test/quant/bench-linear.ts [rows cols]
  */
 import { createF16Linear, destroyLinear, encodeLinear, quantizeLinear, type LinearWeight } from '../../src/engine/linear';
-import type { GpuContext } from '../../src/gpu/context';
+import type { Dispatch, GpuContext } from '../../src/gpu/context';
 import { acquireNodeGpu } from '../../src/gpu/node';
 import type { WeightQuant } from '../../src/quant/preset';
 
@@ -18,15 +18,13 @@ const FORMATS: [string, WeightQuant | null][] = [
   ['w2g128', { bits: 2, group: 128, symmetric: false, method: 'rtn' }],
 ];
 
-async function timeDispatches(gpu: GpuContext, repeats: number, encode: (pass: GPUComputePassEncoder) => void): Promise<number> {
-  gpu.run((pass) => encode(pass));
+async function timeDispatches(gpu: GpuContext, repeats: number, dispatches: Dispatch[]): Promise<number> {
+  gpu.run(dispatches);
   await gpu.device.queue.onSubmittedWorkDone();
   let best = Infinity;
   for (let trial = 0; trial < 3; trial++) {
     const start = performance.now();
-    gpu.run((pass) => {
-      for (let i = 0; i < repeats; i++) encode(pass);
-    });
+    gpu.run(Array.from({ length: repeats }, () => dispatches).flat());
     await gpu.device.queue.onSubmittedWorkDone();
     best = Math.min(best, (performance.now() - start) / repeats);
   }
@@ -53,8 +51,8 @@ async function main() {
         await gpu.device.queue.onSubmittedWorkDone();
         destroyLinear(gpu, source);
       }
-      const mv = await timeDispatches(gpu, 200, (pass) => encodeLinear(gpu, pass, w, x, y, 1));
-      const mm = await timeDispatches(gpu, 5, (pass) => encodeLinear(gpu, pass, w, x, y, prefill));
+      const mv = await timeDispatches(gpu, 200, encodeLinear(gpu, w, x, y, 1));
+      const mm = await timeDispatches(gpu, 5, encodeLinear(gpu, w, x, y, prefill));
       const bytes = w.bytes + cols * 4 + rows * 4;
       console.log(
         `${rows}x${cols} ${name.padEnd(9)} ${(w.bytes / 2 ** 20).toFixed(1).padStart(6)} MiB  ` +

@@ -1,98 +1,107 @@
 import attentionOwnCode from '../../../shaders/attention.wgsl?raw';
 import f16Code from '../../../shaders/f16.wgsl?raw';
 import kvOwnCode from '../../../shaders/kv_cache.wgsl?raw';
-import type { GpuContext } from '../../gpu/context';
+import type { Dispatch, GpuContext } from '../../gpu/context';
+import { kvGroupOf, type KvFormat, type KvShape } from '../../quant/layout';
 import { grid } from './grid';
-
-/** How one layer's K or V cache is stored: 32 or 16 for plain floats, else packed codes. */
-export interface KvFormat {
-  bits: 2 | 3 | 4 | 8 | 16 | 32;
-  /** Channels per quantization group (ignored for plain formats). */
-  group: number;
-}
-
-export interface KvShape {
-  kvHeads: number;
-  headDim: number;
-}
 
 /** The cache's writer and reader with the f16 helpers they share. */
 const kvCode = `${kvOwnCode}\n${f16Code}`;
 const attentionCode = `${attentionOwnCode}\n${f16Code}`;
 
-function groupOf(format: KvFormat, shape: KvShape): number {
-  return Math.min(format.group, shape.headDim);
+/** The largest head_dim the attention kernels hold, as attention.wgsl defines it (a private array there has to be sized by a constant). */
+export const MAX_HEAD_DIM = Number(/const MAX_HEAD_DIM: u32 = (\d+)u;/.exec(attentionOwnCode)![1]);
+/** attend: a workgroup a (query, head), each invocation owning two output channels. */
+const ATTENTION_THREADS = MAX_HEAD_DIM / 2;
+/** attend_direct (CPU adapters): an invocation a (query, head). */
+const ATTENTION_DIRECT_THREADS = 64;
+const KV_WRITE_THREADS = 64;
+
+function kvConstants(format: KvFormat, shape: KvShape): Record<string, number> {
+  return { KV_BITS: format.bits, KV_GROUP: format.bits >= 16 ? 64 : kvGroupOf(format, shape) };
 }
 
-/** Bytes of cache a token takes for one of K or V of one layer, and the split between codes and metadata. */
-export function kvEntryBytes(format: KvFormat, shape: KvShape): { data: number; meta: number } {
-  const values = shape.kvHeads * shape.headDim;
-  if (format.bits >= 16) return { data: (values * format.bits) / 8, meta: 0 };
-  const group = groupOf(format, shape);
-  const groups = values / group;
-  return { data: groups * Math.ceil((group * format.bits) / 32) * 4, meta: groups * 4 };
+export interface LayerCache {
+  k: { cache: GPUBuffer; meta: GPUBuffer };
+  v: { cache: GPUBuffer; meta: GPUBuffer };
 }
 
-function constants(format: KvFormat, shape: KvShape): Record<string, number> {
-  return { KV_BITS: format.bits, KV_GROUP: format.bits >= 16 ? 64 : groupOf(format, shape) };
+/**
+ * Where a token's queries, keys and values sit in the stacked q/k/v projection: `row` floats a
+ * token, the queries (heads x head_dim) from float 0, the keys from kOffset, the values from vOffset.
+ */
+export interface QkvLayout {
+  heads: number;
+  row: number;
+  kOffset: number;
+  vOffset: number;
 }
 
-/** Quantizes (or converts) `tokens` rows of K or V, [tokens][kvHeads][headDim] f32, into the cache at startPos. */
-export function encodeKvWrite(
-  gpu: GpuContext,
-  pass: GPUComputePassEncoder,
-  format: KvFormat,
-  shape: KvShape,
-  src: GPUBuffer,
-  cache: GPUBuffer,
-  meta: GPUBuffer,
-  tokens: number,
-  startPos: number,
-): void {
-  const params = gpu.uniform([tokens, shape.kvHeads, shape.headDim, startPos], 'uuuu');
-  const consts = constants(format, shape);
+/** The layout of the stacked projection [q | k | v] that the engine uploads (src/engine/model.ts). */
+export function qkvLayout(heads: number, shape: KvShape): QkvLayout {
+  const q = heads * shape.headDim;
+  const kv = shape.kvHeads * shape.headDim;
+  return { heads, row: q + 2 * kv, kOffset: q, vOffset: q + kv };
+}
+
+export interface KvWriteArgs {
+  tokens: number;
+  qkv: GPUBuffer;
+  layout: QkvLayout;
+  /** cos and sin pairs from ropeTable(). */
+  ropeTable: GPUBuffer;
+  /** position[0]: the first new token's position. */
+  position: GPUBuffer;
+  cache: LayerCache;
+}
+
+/**
+ * One dispatch: rotates the queries of `tokens` rows of the stacked projection in place (RoPE),
+ * and writes their keys (rotated) and values into the cache at position[0].., quantized (or
+ * converted) as `format` says. Rotating no queries is layout.heads = 0.
+ */
+export function encodeKvWrite(gpu: GpuContext, format: KvFormat, shape: KvShape, a: KvWriteArgs): Dispatch[] {
+  const { layout } = a;
+  if (shape.headDim % 2 !== 0) throw new Error(`RoPE pairs channels, so head_dim must be even, not ${shape.headDim}`);
+  const params = gpu.uniform([a.tokens, layout.heads, shape.kvHeads, shape.headDim, layout.row, layout.kOffset, layout.vOffset], 'uuuuuuu');
+  const queryPairs = (a.tokens * layout.heads * shape.headDim) / 2;
+  const constants = { ...kvConstants(format, shape), THREADS: KV_WRITE_THREADS };
+  const common = [params, a.qkv, a.ropeTable, a.position, a.cache.k.cache, a.cache.v.cache];
   if (format.bits >= 16) {
-    const perInvocation = format.bits === 16 ? 2 : 1;
-    const [gx, gy] = grid(Math.ceil((tokens * shape.kvHeads * shape.headDim) / perInvocation / 64));
-    gpu.dispatch(pass, gpu.pipeline(kvCode, 'write_plain', consts), [params, src, cache], [gx, gy]);
-  } else {
-    const groups = (tokens * shape.kvHeads * shape.headDim) / groupOf(format, shape);
-    const [gx, gy] = grid(Math.ceil(groups / 64));
-    gpu.dispatch(pass, gpu.pipeline(kvCode, 'write_quantized', consts), [params, src, cache, meta], [gx, gy]);
+    const units = (a.tokens * shape.kvHeads * shape.headDim) / (format.bits === 16 ? 2 : 1);
+    const pipeline = gpu.pipeline(kvCode, 'write_plain', constants);
+    return [gpu.record(pipeline, common, grid(Math.ceil((queryPairs + 2 * units) / KV_WRITE_THREADS)))];
   }
+  const units = (a.tokens * shape.kvHeads * shape.headDim) / kvGroupOf(format, shape);
+  const pipeline = gpu.pipeline(kvCode, 'write_quantized', constants);
+  return [gpu.record(pipeline, [...common, a.cache.k.meta, a.cache.v.meta], grid(Math.ceil((queryPairs + 2 * units) / KV_WRITE_THREADS)))];
 }
 
 export interface AttentionArgs {
   tokens: number;
   heads: number;
-  startPos: number;
+  /** The queries: `qRow` floats a token, heads x head_dim from its first (the stacked projection's layout.row). */
   q: GPUBuffer;
-  k: { cache: GPUBuffer; meta: GPUBuffer };
-  v: { cache: GPUBuffer; meta: GPUBuffer };
+  qRow: number;
+  /** position[0]: the first query's position. */
+  position: GPUBuffer;
+  cache: LayerCache;
+  /** [tokens][heads][head_dim]. */
   out: GPUBuffer;
 }
 
 /**
- * Causal GQA attention of `tokens` queries at positions startPos.. over the cache: a
+ * Causal GQA attention of `tokens` queries at positions position[0].. over the cache: a
  * workgroup a query and head on GPUs, an invocation a query and head on CPU adapters.
  */
-export function encodeAttention(
-  gpu: GpuContext,
-  pass: GPUComputePassEncoder,
-  format: KvFormat,
-  shape: KvShape,
-  args: AttentionArgs,
-): void {
-  if (shape.headDim > 256) throw new Error(`head_dim ${shape.headDim} is larger than the 256 the attention kernel holds`);
-  const params = gpu.uniform(
-    [args.tokens, args.heads, shape.kvHeads, shape.headDim, args.startPos, 1 / Math.sqrt(shape.headDim)],
-    'uuuuuf',
-  );
-  const bindings = [params, args.q, args.k.cache, args.v.cache, args.k.meta, args.v.meta, args.out];
+export function encodeAttention(gpu: GpuContext, format: KvFormat, shape: KvShape, a: AttentionArgs): Dispatch[] {
+  if (shape.headDim > MAX_HEAD_DIM) throw new Error(`head_dim ${shape.headDim} is larger than the ${MAX_HEAD_DIM} the attention kernel holds`);
+  const params = gpu.uniform([a.tokens, a.heads, shape.kvHeads, shape.headDim, a.qRow, 1 / Math.sqrt(shape.headDim)], 'uuuuuf');
+  const bindings = [params, a.q, a.cache.k.cache, a.cache.v.cache, a.cache.k.meta, a.cache.v.meta, a.out, a.position];
+  const constants = { ...kvConstants(format, shape), THREADS: ATTENTION_THREADS, DIRECT_THREADS: ATTENTION_DIRECT_THREADS };
   if (gpu.directKernels) {
-    const [gx, gy] = grid(Math.ceil((args.tokens * args.heads) / 64));
-    gpu.dispatch(pass, gpu.pipeline(attentionCode, 'attend_direct', constants(format, shape)), bindings, [gx, gy]);
-  } else {
-    gpu.dispatch(pass, gpu.pipeline(attentionCode, 'attend', constants(format, shape)), bindings, [args.heads, args.tokens]);
+    const workgroups = grid(Math.ceil((a.tokens * a.heads) / ATTENTION_DIRECT_THREADS));
+    return [gpu.record(gpu.pipeline(attentionCode, 'attend_direct', constants), bindings, workgroups)];
   }
+  return [gpu.record(gpu.pipeline(attentionCode, 'attend', constants), bindings, [a.heads, a.tokens])];
 }

@@ -14,6 +14,8 @@ export interface NonFiniteCount {
 /** Words an invocation reads at least before more invocations are dispatched, and the most workgroups: enough to fill a GPU. */
 const WORDS_PER_INVOCATION = 16;
 const MAX_WORKGROUPS = 4096;
+/** Invocations of a workgroup: the shader's THREADS override. */
+const THREADS = 64;
 
 /**
  * Counts, on the GPU, the values of tensors that are not finite numbers (shaders/finite.wgsl):
@@ -30,17 +32,20 @@ export class NonFiniteCounter {
     this.counts = gpu.upload('non-finite value counts', new Uint32Array(capacity));
   }
 
-  /** Queues the count of the first `values` values of `buffer` under `name`; a name already counted is not counted again. */
-  count(name: string, buffer: GPUBuffer, layout: FloatLayout, values: number): void {
+  /**
+   * Queues the count of `values` values of `buffer` from word `firstWord` on, under `name`; a
+   * name already counted is not counted again.
+   */
+  count(name: string, buffer: GPUBuffer, layout: FloatLayout, values: number, firstWord = 0): void {
     if (this.queued.some((q) => q.name === name)) return;
     if (this.queued.length === this.capacity) throw new Error(`the non-finite counter holds ${this.capacity} tensors; ${name} is one more`);
     const slot = this.queued.length;
     this.queued.push({ name, layout });
     const words = layout === 'f16' ? Math.ceil(values / 2) : values;
-    const workgroups = Math.max(1, Math.min(MAX_WORKGROUPS, Math.ceil(words / WORDS_PER_INVOCATION / 64)));
-    const params = this.gpu.uniform([words, workgroups * 64, slot], 'uuu');
-    const pipeline = this.gpu.pipeline(finiteCode, `count_${layout}`);
-    this.gpu.run((pass) => this.gpu.dispatch(pass, pipeline, [params, buffer, this.counts], [workgroups]));
+    const workgroups = Math.max(1, Math.min(MAX_WORKGROUPS, Math.ceil(words / WORDS_PER_INVOCATION / THREADS)));
+    const params = this.gpu.uniform([words, workgroups * THREADS, slot, firstWord], 'uuuu');
+    const pipeline = this.gpu.pipeline(finiteCode, `count_${layout}`, { THREADS });
+    this.gpu.run([this.gpu.record(pipeline, [params, buffer, this.counts], [workgroups])]);
   }
 
   /** Every tensor's count, in the order they were queued; frees the counter. */

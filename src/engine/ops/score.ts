@@ -1,5 +1,10 @@
+import argmaxCode from '../../../shaders/argmax.wgsl?raw';
 import targetScoreCode from '../../../shaders/target_score.wgsl?raw';
-import type { GpuContext } from '../../gpu/context';
+import type { Dispatch, GpuContext } from '../../gpu/context';
+
+/** Invocations of a workgroup, passed to each shader as its THREADS override. */
+const TARGET_SCORE_THREADS = 256;
+const ARGMAX_THREADS = 256;
 
 /**
  * For rows firstRow..firstRow+rows of `logits` ([rows][width]): result[offset + 2r] = log p(targets[r]),
@@ -7,7 +12,6 @@ import type { GpuContext } from '../../gpu/context';
  */
 export function encodeTargetScore(
   gpu: GpuContext,
-  pass: GPUComputePassEncoder,
   logits: GPUBuffer,
   targets: GPUBuffer,
   result: GPUBuffer,
@@ -15,11 +19,13 @@ export function encodeTargetScore(
   width: number,
   firstRow: number,
   offset: number,
-): void {
-  gpu.dispatch(
-    pass,
-    gpu.pipeline(targetScoreCode, 'target_score'),
-    [gpu.uniform([rows, width, firstRow, offset], 'uuuu'), logits, targets, result],
-    [rows],
-  );
+): Dispatch[] {
+  const pipeline = gpu.pipeline(targetScoreCode, 'target_score', { THREADS: TARGET_SCORE_THREADS });
+  return [gpu.record(pipeline, [gpu.uniform([rows, width, firstRow, offset], 'uuuu'), logits, targets, result], [rows])];
+}
+
+/** token[0] = the first index of the largest value of row `row` of logits ([rows][width]). */
+export function encodeArgmax(gpu: GpuContext, logits: GPUBuffer, token: GPUBuffer, row: number, width: number): Dispatch[] {
+  const pipeline = gpu.pipeline(argmaxCode, 'argmax', { THREADS: ARGMAX_THREADS });
+  return [gpu.record(pipeline, [gpu.uniform([row, width], 'uu'), logits, token], [1])];
 }
