@@ -105,7 +105,7 @@ export function DatasetPanel() {
           </button>
         </form>
         <div
-          className={`dropzone${dragging ? ' dragging' : ''}`}
+          className={`dataset-drop${dragging ? ' dragging' : ''}`}
           onDragOver={(e) => {
             e.preventDefault();
             setDragging(true);

@@ -55,7 +55,7 @@ export function TaskPanel() {
       status: statusText(s),
       runProblem: s.runProblem,
       tasks: s.tasks,
-      stored: s.datasets.stored.map((d) => d.name),
+      stored: s.datasets.stored,
     })),
   );
   const fields = readTaskFields();
@@ -68,7 +68,7 @@ export function TaskPanel() {
       : 'error' in tasks
         ? tasks.error
         : null;
-  const offered = offeredTasks(state.stored);
+  const offered = offeredTasks(state.stored.map((d) => d.name));
 
   return (
     <section className="panel" aria-labelledby="task-heading">
