@@ -251,12 +251,16 @@ async function storageTrouble(e: unknown): Promise<void> {
         ? 'The browser declined to keep QuantLab\'s storage when space runs low.'
         : '';
   const full = e instanceof StorageError ? e.problem === 'full' : /full/i.test(message);
-  set({
-    storageProblem: {
-      title: full ? "This browser's storage is full" : "This browser's storage refused a write",
-      message,
-      advice: `${asked} Results that could not be stored are shown on this page and can be exported until this tab closes.`.trim(),
-    },
+  // Each refusal says what it cost (a result, a checkpoint, the sweep's plan): keep them all, once each.
+  set((s) => {
+    const before = s.storageProblem?.message ?? '';
+    return {
+      storageProblem: {
+        title: full || s.storageProblem?.title === "This browser's storage is full" ? "This browser's storage is full" : "This browser's storage refused a write",
+        message: before.includes(message) ? before : `${before} ${message}`.trim(),
+        advice: `${asked} Results that could not be stored are shown on this page and can be exported until this tab closes.`.trim(),
+      },
+    };
   });
 }
 
@@ -264,7 +268,7 @@ async function runPlan(plan: SweepPlan): Promise<void> {
   if (get().run.phase !== 'idle') return;
   if (engineBroken) await restartEngine();
   set({
-    run: { phase: 'running', sweepId: plan.id, presets: plan.presets, cellsDone: plan.done.length, cellsTotal: plan.presets.length * plan.tasks.length, stage: null, startedAt: Date.now() },
+    run: { phase: 'running', sweepId: plan.id, presets: plan.presets, cellsDone: plan.done.length, cellsTotal: plan.presets.length * plan.tasks.length, stage: null, startedAt: Date.now(), cellsAtStart: plan.done.length },
     outcome: '',
     runProblem: undefined,
     storageProblem: undefined,

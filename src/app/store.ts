@@ -75,8 +75,9 @@ export interface LabState {
     cellsDone: number;
     cellsTotal: number;
     stage: SweepStage | null;
-    /** Seconds since the sweep (or its resumed part) started, for the overall rate. */
+    /** When this part of the sweep started (Date.now()) and how many results were finished then, for the overall time left. */
     startedAt: number;
+    cellsAtStart: number;
   };
   /** Results the browser's storage could not keep: shown, and offered for export, until the tab closes. */
   unsaved: ResultRecord[];
@@ -114,7 +115,7 @@ export const useLab = create<LabState>(() => ({
   tasks: { perplexity: { on: true, limit: '', shots: '' } },
   chatTemplate: false,
   datasets: { loaded: false, stored: [], importing: null, message: '' },
-  run: { phase: 'idle', sweepId: null, presets: [], cellsDone: 0, cellsTotal: 0, stage: null, startedAt: 0 },
+  run: { phase: 'idle', sweepId: null, presets: [], cellsDone: 0, cellsTotal: 0, stage: null, startedAt: 0, cellsAtStart: 0 },
   unsaved: [],
   outcome: '',
   history: [],

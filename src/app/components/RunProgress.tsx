@@ -6,11 +6,14 @@ export function RunProgress() {
   const run = useLab((s) => s.run);
   if (run.phase === 'idle') return null;
   const st = run.stage;
+  const doneHere = run.cellsDone - run.cellsAtStart;
+  const secondsLeft = doneHere > 0 ? ((Date.now() - run.startedAt) / 1000 / doneHere) * (run.cellsTotal - run.cellsDone) : null;
   return (
     <div className="progress" data-testid="run-progress">
       <label>
         <span>
           Results: {run.cellsDone} of {run.cellsTotal} finished
+          {secondsLeft !== null && run.cellsDone < run.cellsTotal ? `, about ${duration(secondsLeft)} left in all` : ''}
         </span>
         <progress aria-label="Results finished" max={Math.max(run.cellsTotal, 1)} value={run.cellsDone} />
       </label>

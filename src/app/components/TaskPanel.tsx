@@ -2,7 +2,9 @@ import { useShallow } from 'zustand/react/shallow';
 import { DATASETS } from '../../data';
 import { firstScored } from '../../eval/perplexity';
 import { TASKS, type TaskEntry } from '../../eval/tasks/registry';
+import { parsePreset } from '../../quant/presets';
 import { cancel, readTaskFields, readTasks, runSelected } from '../actions';
+import { presetFit } from '../presetInfo';
 import { count, counted } from '../format';
 import { useLab, type LabState, type TaskChoice } from '../store';
 import { ProblemNotice } from './ProblemNotice';
@@ -35,6 +37,17 @@ function statusText(s: LabState): string {
   return '';
 }
 
+/** The first checked preset that cannot run on this GPU, in words; null where all can. */
+function tooBigPreset(s: LabState): string | null {
+  const config = s.model.summary?.config;
+  if (!config) return null;
+  for (const name of s.selected) {
+    const fit = presetFit(parsePreset(name), config, Number(s.nCtx) || 0, s.gpu.info, s.memory.deviceGb);
+    if (fit.verdict === 'will-not-fit') return `${name} will not fit this GPU: ${fit.reason}. Untick it to run the rest.`;
+  }
+  return null;
+}
+
 const choiceOf = (s: LabState, name: string): TaskChoice => s.tasks[name] ?? { on: false, limit: '', shots: '' };
 
 function setChoice(name: string, change: Partial<TaskChoice>): void {
@@ -56,6 +69,7 @@ export function TaskPanel() {
       runProblem: s.runProblem,
       tasks: s.tasks,
       stored: s.datasets.stored,
+      tooBig: tooBigPreset(s),
     })),
   );
   const fields = readTaskFields();
@@ -65,7 +79,9 @@ export function TaskPanel() {
     ? 'A model must be open first.'
     : state.selected === 0
       ? 'Check at least one preset.'
-      : 'error' in tasks
+      : state.tooBig
+        ? state.tooBig
+        : 'error' in tasks
         ? tasks.error
         : null;
   const offered = offeredTasks(state.stored.map((d) => d.name));
