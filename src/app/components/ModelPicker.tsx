@@ -85,7 +85,7 @@ export function ModelPicker() {
             <button type="submit" disabled={!hubId.trim()}>
               Load from Hugging Face
             </button>
-            <table className="recommended">
+            <div className="scroll-x"><table className="recommended">
               <caption>Small models known to work (16-bit download sizes)</caption>
               <thead>
                 <tr>
@@ -118,7 +118,7 @@ export function ModelPicker() {
                   </tr>
                 ))}
               </tbody>
-            </table>
+            </table></div>
             <p className="hint">Downloaded files are kept in the browser's cache, so the next visit does not download them again.</p>
           </form>
         )}

@@ -147,7 +147,7 @@ export function PresetPicker() {
           </fieldset>
         )}
       </div>
-      <table className="presets">
+      <div className="scroll-x"><table className="presets">
         <caption>Checked presets</caption>
         <thead>
           <tr>
@@ -187,7 +187,7 @@ export function PresetPicker() {
             );
           })}
         </tbody>
-      </table>
+      </table></div>
       <form
         className="custom"
         onSubmit={(e) => {
