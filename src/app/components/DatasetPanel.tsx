@@ -28,7 +28,8 @@ export function DatasetPanel() {
   return (
     <section className="panel" aria-labelledby="datasets-heading">
       <h2 id="datasets-heading">Datasets in this browser</h2>
-      <div className="scroll-x"><table className="datasets">
+      <div className="scroll-x">
+      <table className="datasets">
         <caption className="sr-only">Stored datasets</caption>
         <thead>
           <tr>
@@ -71,7 +72,8 @@ export function DatasetPanel() {
             </tr>
           ))}
         </tbody>
-      </table></div>
+      </table>
+      </div>
       <fieldset disabled={busy} className="import">
         <legend>Import a benchmark</legend>
         <label>

@@ -85,7 +85,8 @@ export function ModelPicker() {
             <button type="submit" disabled={!hubId.trim()}>
               Load from Hugging Face
             </button>
-            <div className="scroll-x"><table className="recommended">
+            <div className="scroll-x">
+            <table className="recommended">
               <caption>Small models known to work (16-bit download sizes)</caption>
               <thead>
                 <tr>
@@ -118,7 +119,8 @@ export function ModelPicker() {
                   </tr>
                 ))}
               </tbody>
-            </table></div>
+            </table>
+            </div>
             <p className="hint">Downloaded files are kept in the browser's cache, so the next visit does not download them again.</p>
           </form>
         )}

@@ -147,7 +147,8 @@ export function PresetPicker() {
           </fieldset>
         )}
       </div>
-      <div className="scroll-x"><table className="presets">
+      <div className="scroll-x">
+      <table className="presets">
         <caption>Checked presets</caption>
         <thead>
           <tr>
@@ -187,7 +188,8 @@ export function PresetPicker() {
             );
           })}
         </tbody>
-      </table></div>
+      </table>
+      </div>
       <form
         className="custom"
         onSubmit={(e) => {

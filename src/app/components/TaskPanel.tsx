@@ -94,7 +94,8 @@ export function TaskPanel() {
         <code>llama-perplexity</code> does: the text is cut into windows of n_ctx tokens; the first half of each window is context, the
         second half is scored. Multiple-choice tasks are scored as lm-evaluation-harness does.
       </p>
-      <div className="scroll-x"><table className="tasks">
+      <div className="scroll-x">
+      <table className="tasks">
         <caption className="sr-only">Tasks</caption>
         <thead>
           <tr>
@@ -159,7 +160,8 @@ export function TaskPanel() {
             );
           })}
         </tbody>
-      </table></div>
+      </table>
+      </div>
       <div className="fields">
         <label>
           Window length n_ctx (tokens)
