@@ -58,6 +58,15 @@ async function device(): Promise<GpuContext> {
   return gpu;
 }
 
+/** How long a failure waits for device.lost to say whether the GPU was lost under it. */
+const LOST_GRACE_MS = 1000;
+
+/** The reason the device was lost, if it is or becomes lost within LOST_GRACE_MS; otherwise null. */
+function lostSoon(): Promise<string | null> {
+  if (!lostReason) return Promise.resolve(null);
+  return Promise.race([lostReason, new Promise<null>((resolve) => setTimeout(() => resolve(null), LOST_GRACE_MS))]);
+}
+
 async function fetchText(url: string): Promise<string> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`could not download the held-out text ${url}: HTTP ${res.status}`);
@@ -186,7 +195,11 @@ const api: EngineApi = {
       })();
       await Promise.race([work, lost]);
     } catch (e) {
-      if (gpu?.isLost && !(e instanceof DeviceLostError)) throw new DeviceLostError(await lostReason!);
+      if (!(e instanceof DeviceLostError) && !controller.signal.aborted) {
+        // A read-back in flight fails ("Buffer was unmapped before mapping was resolved") before device.lost settles: wait for it briefly.
+        const reason = await lostSoon();
+        if (reason !== null) throw new DeviceLostError(reason);
+      }
       // An abort can surface as the signal's own AbortError (during the weight upload): one name for the page.
       if (controller.signal.aborted) throw new CancelledError();
       throw e;
