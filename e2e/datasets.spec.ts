@@ -11,7 +11,7 @@ test('an imported ARC-Easy file offers arc_easy, which runs on two items, and de
   await openLab(page);
   await expect(page.getByRole('checkbox', { name: 'arc_easy', exact: true })).toHaveCount(0);
 
-  await page.getByLabel('Dataset', { exact: true }).selectOption('arc_easy');
+  await page.getByRole('combobox', { name: 'Dataset', exact: true }).selectOption('arc_easy');
   await page.getByLabel('From files on this computer (or drop them here)').setInputFiles(ARC_EASY);
   await expect(page.getByTestId('import-status')).toContainText('Stored arc_easy: 2,376 rows', { timeout: 60_000 });
   await expect(page.getByTestId('dataset-arc_easy')).toContainText('ARC-Easy-Test.jsonl');
