@@ -16,13 +16,23 @@ export function runButton(page: Page): Locator {
   return page.getByRole('button', { name: 'Run', exact: true });
 }
 
-/** Checks exactly `names` among the presets. */
+/** Ticks exactly `names` among the presets of the grids. */
 export async function choosePresets(page: Page, names: string[]): Promise<void> {
-  const table = page.locator('table.presets');
-  for (const box of await table.getByRole('checkbox').all()) {
-    if (await box.isChecked()) await box.uncheck();
-  }
+  const grid = page.locator('.preset-grid');
+  for (const box of await grid.getByRole('checkbox', { checked: true }).all()) await box.uncheck();
+  for (const name of names) await grid.getByRole('checkbox', { name, exact: true }).check();
+}
+
+/** Ticks exactly `names` among the tasks. */
+export async function chooseTasks(page: Page, names: string[]): Promise<void> {
+  const table = page.locator('table.tasks');
+  for (const box of await table.getByRole('checkbox', { checked: true }).all()) await box.uncheck();
   for (const name of names) await table.getByRole('checkbox', { name, exact: true }).check();
+}
+
+/** The number of items of an item task (empty: all). */
+export async function setItems(page: Page, task: string, items: number | null): Promise<void> {
+  await page.getByLabel(`Items of ${task}`, { exact: true }).fill(items === null ? '' : String(items));
 }
 
 export async function setTask(page: Page, nCtx: number, windows: number | null): Promise<void> {
@@ -68,4 +78,20 @@ export function relativeDifference(a: number, b: number): number {
 
 export async function waitForFinish(page: Page, timeout = RUN_MS): Promise<void> {
   await expect(page.getByTestId('run-status')).toContainText('Finished', { timeout });
+}
+
+/** The result records stored in the page's IndexedDB history (database quantlab-results, store records). */
+export function storedRecords(page: Page): Promise<{ schema: number; sweep: string; preset: { name: string }; task: { name: string }; metrics: Record<string, number> }[]> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('quantlab-results');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const request = open.result.transaction('records').objectStore('records').getAll();
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        };
+      }),
+  );
 }

@@ -16,4 +16,9 @@ test('without WebGPU the page says so and what to do', async ({ page }) => {
   // The rest of the page still works: presets can be read and history is there.
   await expect(page.getByRole('checkbox', { name: 'w4g128', exact: true })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'History' })).toBeVisible();
+  // Shared results need no GPU: a link can still be opened from here, and a wrong one is answered in words.
+  const link = page.getByLabel('Shared QuantLab link');
+  await link.fill('https://example.org/not-a-link');
+  await page.getByRole('button', { name: 'Open link' }).click();
+  await expect(page.getByText('That is not a QuantLab results link')).toBeVisible();
 });

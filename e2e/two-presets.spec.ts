@@ -9,7 +9,7 @@ test('fp16 and w4g128 in one run give two results, plotted', async ({ page }) =>
   await setTask(page, 64, 2);
   await runButton(page).click();
 
-  await expect(page.getByTestId('run-status')).toContainText('preset 2 of 2', { timeout: RUN_MS });
+  await expect(page.getByTestId('run-status')).toContainText('result 2 of 2', { timeout: RUN_MS });
   await waitForFinish(page, RUN_MS);
   await expect(page.getByTestId('run-status')).toHaveText('Finished: 2 results.');
 

@@ -2,11 +2,13 @@ import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { isLinkHash } from '../results/link';
 import { start } from './actions';
+import { DatasetPanel } from './components/DatasetPanel';
+import { DevicePanel } from './components/DevicePanel';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { HistoryPanel } from './components/HistoryPanel';
 import { ModelPicker } from './components/ModelPicker';
+import { NoWebGpu } from './components/NoWebGpu';
 import { PresetPicker } from './components/PresetPicker';
-import { ProblemNotice } from './components/ProblemNotice';
 import { ResultsPanel } from './components/ResultsPanel';
 import { SharedView } from './components/SharedView';
 import { TaskPanel } from './components/TaskPanel';
@@ -68,17 +70,23 @@ function Lab() {
   }, []);
   return (
     <>
-      {gpuProblem && <ProblemNotice problem={gpuProblem} testId="gpu-error" />}
+      {gpuProblem && <NoWebGpu problem={gpuProblem} />}
       {notice && (
         <p className="notice" role="status">
           {notice}
         </p>
       )}
+      <ErrorBoundary where="device">
+        <DevicePanel />
+      </ErrorBoundary>
       <ErrorBoundary where="model picker">
         <ModelPicker />
       </ErrorBoundary>
       <ErrorBoundary where="preset list">
         <PresetPicker />
+      </ErrorBoundary>
+      <ErrorBoundary where="datasets">
+        <DatasetPanel />
       </ErrorBoundary>
       <ErrorBoundary where="task and progress">
         <TaskPanel />

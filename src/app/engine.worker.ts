@@ -1,38 +1,70 @@
 /**
  * The engine's thread. It owns the GPU device and the open model, so the page
  * stays responsive while kernels run and a run can be cancelled between two
- * tensors or two windows. One run at a time.
+ * tensors, windows or batches of items. One run at a time.
  */
 import '../util/zodJitless';
 import * as Comlink from 'comlink';
-import { runPerplexity } from '../eval/run';
+import { DATASETS, ensureEmbedded, fetchEmbedded, openIndexedDbStore, openRowSource, type DatasetStore, type RowSource } from '../data';
+import { checkpointStore } from '../eval/checkpoint';
+import { KldReferenceStore } from '../eval/kldReference';
+import { modelTokens } from '../eval/modelTokens';
 import { CancelledError } from '../eval/perplexity';
+import { CHECKPOINT_DB, KLD_REFERENCE_DB } from '../eval/stores/browser';
+import { indexedDbStore } from '../eval/stores/idb';
+import { runSweep, sweepCells, type SweepStage as EvalStage } from '../eval/sweep';
+import { taskEntry } from '../eval/tasks/registry';
 import { acquireBrowserGpu } from '../gpu/browser';
 import type { GpuContext } from '../gpu/context';
 import { filesFromBlobs, type ModelFiles } from '../model/files';
+import { modelSha256 } from '../model/hash';
 import { hubModelFiles } from '../model/hub';
 import { describeModel, loadModel, type LoadedModel } from '../model/load';
 import { urlModelFiles } from '../model/remote';
-import type { EngineApi, ModelSource, ModelSummary, OpenEvent, RunEvent, RunRequest } from './engineApi';
+import { sha256Hex } from '../util/sha256';
+import { cellName, type EngineApi, type ModelSource, type ModelSummary, type OpenEvent, type SweepEvent, type SweepStage } from './engineApi';
+import { keptStore } from './keptStore';
+import { builtinModel, DEFAULT_MODEL } from './models';
 
-const DEFAULT_MODEL_URL = `${import.meta.env.BASE_URL}models/quantlab-tiny/`;
+const modelUrl = (path: string) => `${import.meta.env.BASE_URL}${path}`;
 
 interface OpenModel {
   model: LoadedModel;
   text: string;
-  dataset: string;
-  /** The text's tokens without special tokens, as runPerplexity cuts them into windows. */
-  tokens: number[];
+  /** sha256 of the weight files, computed on the first run. */
+  sha256: string | null;
 }
 
 let gpu: GpuContext | null = null;
+/** Why the current device was lost, once it is. */
+let lostReason: Promise<string> | null = null;
 let current: OpenModel | null = null;
 let running: AbortController | null = null;
+let datasets: Promise<DatasetStore> | null = null;
+
+class DeviceLostError extends Error {
+  constructor(reason: string) {
+    super(`The GPU device was lost during the run (${reason}).`);
+    this.name = 'DeviceLostError';
+  }
+}
 
 async function device(): Promise<GpuContext> {
   // A lost device (driver reset, out of memory) is replaced rather than reused.
-  if (!gpu || gpu.isLost) gpu = await acquireBrowserGpu();
+  if (!gpu || gpu.isLost) {
+    gpu = await acquireBrowserGpu();
+    lostReason = gpu.device.lost.then((info) => info.message || info.reason || 'no reason given');
+  }
   return gpu;
+}
+
+/** How long a failure waits for device.lost to say whether the GPU was lost under it. */
+const LOST_GRACE_MS = 1000;
+
+/** The reason the device was lost, if it is or becomes lost within LOST_GRACE_MS; otherwise null. */
+function lostSoon(): Promise<string | null> {
+  if (!lostReason) return Promise.resolve(null);
+  return Promise.race([lostReason, new Promise<null>((resolve) => setTimeout(() => resolve(null), LOST_GRACE_MS))]);
 }
 
 async function fetchText(url: string): Promise<string> {
@@ -43,8 +75,8 @@ async function fetchText(url: string): Promise<string> {
 
 async function modelFiles(source: ModelSource, onEvent: (e: OpenEvent) => void): Promise<ModelFiles> {
   switch (source.kind) {
-    case 'default':
-      return urlModelFiles(DEFAULT_MODEL_URL);
+    case 'builtin':
+      return urlModelFiles(modelUrl(builtinModel(source.id).path));
     case 'hub':
       return hubModelFiles(source.id, { token: source.token || undefined, onProgress: (p) => onEvent({ kind: 'download', ...p }) });
     case 'local':
@@ -52,16 +84,42 @@ async function modelFiles(source: ModelSource, onEvent: (e: OpenEvent) => void):
   }
 }
 
-/** The model's own heldout.txt where it ships one; otherwise the embedded default's, so any model can be scored. */
+/** The model's own heldout.txt where it ships one; otherwise the default model's, so any model can be scored. */
 async function heldOutText(files: ModelFiles, name: string): Promise<{ text: string; dataset: string }> {
   const own = files.get('heldout.txt');
   if (own) return { text: await own.text(), dataset: `${name} held-out text` };
-  return { text: await fetchText(`${DEFAULT_MODEL_URL}heldout.txt`), dataset: 'quantlab-tiny held-out text' };
+  return { text: await fetchText(`${modelUrl(DEFAULT_MODEL.path)}heldout.txt`), dataset: `${DEFAULT_MODEL.id} held-out text` };
+}
+
+/** Text tasks (perplexity, KL divergence, speed) read the open model's held-out text, as the CLI does. */
+async function textSource(name: string, text: string): Promise<RowSource<unknown>> {
+  const sha256 = await sha256Hex(text);
+  return {
+    info: { name, sha256, rows: 1 },
+    async *chunks(start = 0) {
+      if (start === 0) yield [{ text }];
+    },
+  };
+}
+
+/** Item tasks read the dataset stored in this browser; the lab's own ones are imported on first use. */
+async function storedRows(task: string, split: 'eval' | 'fewshot'): Promise<RowSource<unknown>> {
+  const entry = taskEntry(task);
+  datasets ??= openIndexedDbStore();
+  const store = await datasets;
+  const spec = DATASETS[entry.dataset];
+  if (spec?.embedded) await ensureEmbedded(store, entry.dataset, fetchEmbedded());
+  const fewshotSplit = entry.shots.fewshotSplit;
+  return openRowSource(store, entry.dataset, split === 'fewshot' && fewshotSplit ? { split: fewshotSplit } : {});
+}
+
+function pageStage(s: EvalStage): SweepStage {
+  return s.stage === 'cell' ? { stage: 'cell', preset: s.cell.preset, task: s.cell.request.task, progress: s.progress } : s;
 }
 
 const api: EngineApi = {
   async connect() {
-    return (await device()).info.description;
+    return (await device()).info;
   },
 
   async open(source, onEvent) {
@@ -72,7 +130,7 @@ const api: EngineApi = {
     onEvent({ kind: 'step', message: 'reading and tokenizing the held-out text' });
     const { text, dataset } = await heldOutText(files, model.name);
     const tokens = model.tokenizer.encode(text, { addSpecialTokens: false });
-    current = { model, text, dataset, tokens };
+    current = { model, text, sha256: null };
     const description = describeModel(model.config);
     const summary: ModelSummary = {
       name: model.name,
@@ -80,29 +138,68 @@ const api: EngineApi = {
       parameters: description.parameters,
       description: description.summary,
       text: { dataset, bytes: new TextEncoder().encode(text).length, tokens: tokens.length },
+      hasChatTemplate: (await modelTokens(model)).chatTemplate !== null,
     };
     return summary;
   },
 
-  async run(request: RunRequest, onEvent: (e: RunEvent) => void) {
+  async runSweep(request, onEvent) {
     const open = current;
     if (!open) throw new Error('no model is open');
     if (running) throw new Error('a run is already in progress');
     const controller = new AbortController();
     running = controller;
+    const send = (e: SweepEvent) => onEvent(e);
+    const warn = (message: string, neededBytes: number) => void send({ kind: 'warning', message, neededBytes });
     try {
       const ctx = await device();
-      return await runPerplexity(
-        ctx,
-        open.model,
-        { preset: request.preset, text: open.text, dataset: open.dataset, nCtx: request.nCtx, limit: request.limit ?? undefined },
-        {
+      const lost = lostReason!.then((reason) => {
+        throw new DeviceLostError(reason);
+      });
+      const work = (async () => {
+        const checkpoints = checkpointStore(
+          keptStore(indexedDbStore(CHECKPOINT_DB), 'the progress of this run', 'if the page closes before the run ends, the unfinished task starts again', warn),
+        );
+        const references = new KldReferenceStore(
+          keptStore(indexedDbStore(KLD_REFERENCE_DB), 'the 16-bit reference of the KL divergence', 'the next visit computes it again', warn),
+        );
+        const all = sweepCells({ presets: request.presets, tasks: request.tasks });
+        const done = new Set(request.done);
+        const left = all.filter((c) => !done.has(cellName(c.preset, c.request.task)));
+        let cellsDone = all.length - left.length;
+        open.sha256 ??= await modelSha256(open.model.files, {
           signal: controller.signal,
-          resume: request.resume,
-          onStage: onEvent,
-        },
-      );
+          onProgress: (p) => void send({ kind: 'progress', cellsDone, cellsTotal: all.length, stage: { stage: 'hash', progress: p } }),
+        });
+        // One runSweep per run of consecutive cells of one preset: each preset is still uploaded once, and finished cells are skipped.
+        for (let i = 0; i < left.length; ) {
+          const preset = left[i].preset;
+          const tasks = [];
+          for (; i < left.length && left[i].preset === preset; i++) tasks.push(left[i].request);
+          await runSweep(
+            ctx,
+            { id: request.id, presets: [preset], tasks },
+            { model: open.model, modelSha256: open.sha256, rows: (task, split) => (taskEntry(task).schema === 'text' ? textSource(taskEntry(task).dataset, open.text) : storedRows(task, split)) },
+            {
+              signal: controller.signal,
+              checkpoints,
+              references,
+              onProgress: (p) => void send({ kind: 'progress', cellsDone: cellsDone + p.cellsDone, cellsTotal: all.length, stage: pageStage(p.current) }),
+              onRecord: async (record) => {
+                await send({ kind: 'record', record });
+              },
+            },
+          );
+          cellsDone += tasks.length;
+        }
+      })();
+      await Promise.race([work, lost]);
     } catch (e) {
+      if (!(e instanceof DeviceLostError) && !controller.signal.aborted) {
+        // A read-back in flight fails ("Buffer was unmapped before mapping was resolved") before device.lost settles: wait for it briefly.
+        const reason = await lostSoon();
+        if (reason !== null) throw new DeviceLostError(reason);
+      }
       // An abort can surface as the signal's own AbortError (during the weight upload): one name for the page.
       if (controller.signal.aborted) throw new CancelledError();
       throw e;
@@ -114,6 +211,20 @@ const api: EngineApi = {
   cancel() {
     running?.abort();
   },
+
+  ping() {
+    return Date.now();
+  },
+};
+
+/**
+ * For the end-to-end tests, reached through Playwright's worker.evaluate: destroying the device
+ * is what a driver reset or a GPU process crash does to the page, through the same device.lost.
+ */
+(self as unknown as { quantlabLoseDevice: () => boolean }).quantlabLoseDevice = () => {
+  if (!gpu) return false;
+  gpu.device.destroy();
+  return true;
 };
 
 Comlink.expose(api);

@@ -2,7 +2,11 @@
  * The typed surface between the page and the engine worker (comlink). Only
  * structured-clonable data crosses it; callbacks cross as comlink proxies.
  */
-import type { RunStage } from '../eval/run';
+import type { CellProgress } from '../eval/cells';
+import type { TaskRequest } from '../eval/sweep';
+import type { UploadProgress } from '../engine/model';
+import type { HashProgress } from '../model/hash';
+import type { GpuInfo } from '../gpu/context';
 import type { ModelConfig } from '../model/config';
 import type { ResultRecord } from '../results/record';
 
@@ -13,7 +17,8 @@ export interface LocalFile {
 }
 
 export type ModelSource =
-  | { kind: 'default' }
+  /** A model that ships with the lab (src/app/models.ts), by id. */
+  | { kind: 'builtin'; id: string }
   | { kind: 'hub'; id: string; token?: string }
   | { kind: 'local'; files: LocalFile[] };
 
@@ -29,29 +34,51 @@ export interface ModelSummary {
   description: string;
   /** The text perplexity is measured on, and how much of it there is. */
   text: { dataset: string; bytes: number; tokens: number };
+  /** The tokenizer_config.json holds a chat template (instruction-tuned models). */
+  hasChatTemplate: boolean;
 }
 
-export interface RunRequest {
-  preset: string;
-  nCtx: number;
-  /** Windows to score; null scores them all. */
-  limit: number | null;
-  resume?: { window_nll: number[]; bytes_scored: number };
+/** One sweep as the page asks for it: presets x tasks, minus the cells an earlier part of it finished. */
+export interface SweepRequest {
+  /** Shared by every record of the sweep, and kept across a resume. */
+  id: string;
+  presets: string[];
+  tasks: TaskRequest[];
+  /** Cells already finished (cellName), skipped. */
+  done: string[];
 }
 
-/**
- * A stage of runPerplexity. Score events carry the state a resumed run needs
- * (progress.window_nll and progress.bytes_scored), so the page stores it after every window.
- */
-export type RunEvent = RunStage;
+/** A cell's name in a sweep plan: its preset and its task. */
+export function cellName(preset: string, task: string): string {
+  return `${preset}|${task}`;
+}
+
+/** runSweep's stages, with the cell named rather than sent (its task entry holds functions). */
+export type SweepStage =
+  | { stage: 'hash'; progress: HashProgress }
+  | { stage: 'upload'; preset: string; progress: UploadProgress }
+  | { stage: 'reference'; done: number; total: number }
+  | { stage: 'cell'; preset: string; task: string; progress: CellProgress };
+
+export type SweepEvent =
+  | { kind: 'progress'; cellsDone: number; cellsTotal: number; stage: SweepStage }
+  /** A finished cell; the worker waits for the page to keep it before it drops the cell's checkpoint. */
+  | { kind: 'record'; record: ResultRecord }
+  /** Something the person must know that does not stop the run (a checkpoint that could not be stored). */
+  | { kind: 'warning'; message: string; neededBytes: number | null };
 
 export interface EngineApi {
-  /** Acquires the GPU; rejects with a GpuError that says what is missing. Returns the adapter's description. */
-  connect(): Promise<string>;
+  /** Acquires the GPU; rejects with a GpuError that says what is missing. Returns what the adapter offers. */
+  connect(): Promise<GpuInfo>;
   /** Opens a model (config, tokenizer, safetensors headers checked; weights stay where they are until a run). */
   open(source: ModelSource, onEvent: (e: OpenEvent) => void): Promise<ModelSummary>;
-  /** Quantizes the open model with one preset and scores the held-out text; rejects with CancelledError after cancel(). */
-  run(request: RunRequest, onEvent: (e: RunEvent) => void): Promise<ResultRecord>;
-  /** Stops the run in flight at its next tensor or window. */
+  /**
+   * Runs the sweep's remaining cells, checkpointed in IndexedDB. Rejects with CancelledError after
+   * cancel(), and with an Error named DeviceLostError when the GPU is lost (the next call acquires a new one).
+   */
+  runSweep(request: SweepRequest, onEvent: (e: SweepEvent) => void | Promise<void>): Promise<void>;
+  /** Stops the run in flight at its next tensor, window or batch of items. */
   cancel(): void;
+  /** Answers at once: the page's heartbeat, so a worker that died is noticed. */
+  ping(): number;
 }

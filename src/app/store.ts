@@ -4,9 +4,13 @@
  * and writes here with useLab.setState.
  */
 import { create } from 'zustand';
-import type { RunProgress } from '../results/progress';
+import type { DatasetManifest, ImportProgress } from '../data';
+import type { GpuInfo } from '../gpu/context';
+import type { StorageSpace } from '../results/storage';
 import type { ResultRecord } from '../results/record';
-import type { ModelSummary, OpenEvent, RunEvent } from './engineApi';
+import type { ModelSummary, OpenEvent, SweepStage } from './engineApi';
+import { DEFAULT_MODEL } from './models';
+import type { SweepPlan } from './sweepPlans';
 
 /** A failure as the page shows it: what happened, the engine's own words, and what to do. */
 export interface Problem {
@@ -15,10 +19,20 @@ export interface Problem {
   advice?: string;
 }
 
-export type SourceKind = 'default' | 'hub' | 'local';
+export type SourceKind = 'builtin' | 'hub' | 'local';
+
+/** A task as the form holds it: ticked or not, and its fields as typed. */
+export interface TaskChoice {
+  on: boolean;
+  /** Items (or windows) to score; empty: all. */
+  limit: string;
+  shots: string;
+}
 
 export interface LabState {
-  gpu: { status: 'connecting' | 'ready' | 'error'; description?: string; problem?: Problem };
+  gpu: { status: 'connecting' | 'ready' | 'error'; description?: string; problem?: Problem; info?: GpuInfo };
+  /** What the browser says about memory: navigator.deviceMemory (GB, rounded and capped by the browser) and the storage quota. */
+  memory: { deviceGb: number | null; storage: StorageSpace | null };
   model: {
     status: 'idle' | 'opening' | 'ready' | 'error';
     /** What is open, or being opened, as the user would name it. */
@@ -30,21 +44,45 @@ export interface LabState {
 
   /** The form. */
   sourceKind: SourceKind;
+  /** The built-in model picked (src/app/models.ts). */
+  builtinId: string;
   hubId: string;
   hubToken: string;
   /** Preset names offered beside the built-ins (added through the custom field), canonical spelling. */
   customPresets: string[];
   /** Checked presets, canonical spelling, in the order they run. */
   selected: string[];
+  /** Window length and windows of the text tasks (perplexity, KL divergence). */
   nCtx: string;
   windows: string;
+  /** By task name. */
+  tasks: Record<string, TaskChoice>;
+  /** Render item prompts through the model's chat template. */
+  chatTemplate: boolean;
+  datasets: {
+    loaded: boolean;
+    stored: DatasetManifest[];
+    importing: { dataset: string; progress: ImportProgress | null } | null;
+    message: string;
+    problem?: Problem;
+  };
 
   run: {
     phase: 'idle' | 'running' | 'cancelling';
-    queue: string[];
-    index: number;
-    event: RunEvent | null;
+    /** The sweep in flight and how far it is. */
+    sweepId: string | null;
+    presets: string[];
+    cellsDone: number;
+    cellsTotal: number;
+    stage: SweepStage | null;
+    /** When this part of the sweep started (Date.now()) and how many results were finished then, for the overall time left. */
+    startedAt: number;
+    cellsAtStart: number;
   };
+  /** Results the browser's storage could not keep: shown, and offered for export, until the tab closes. */
+  unsaved: ResultRecord[];
+  /** The storage trouble of the last run (full, and how much was needed). */
+  storageProblem?: Problem;
   /** The last run's outcome, in words, for the status line. */
   outcome: string;
   runProblem?: Problem;
@@ -52,7 +90,9 @@ export interface LabState {
   history: ResultRecord[];
   historyLoaded: boolean;
   /** Runs stopped part-way (reload, crash, cancel) that can be resumed. */
-  unfinished: RunProgress[];
+  unfinished: SweepPlan[];
+  /** Unfinished sweeps this tab holds that storage refused to keep (a reload loses them). */
+  unsavedPlans: Set<string>;
   /** The comparison the results table and charts show: records sharing model, text and window settings. */
   viewKey: string | null;
   /** The permalink made last, shown so it can be copied by hand too. */
@@ -62,19 +102,26 @@ export interface LabState {
 
 export const useLab = create<LabState>(() => ({
   gpu: { status: 'connecting' },
-  model: { status: 'idle', label: 'quantlab-tiny' },
-  sourceKind: 'default',
+  memory: { deviceGb: null, storage: null },
+  model: { status: 'idle', label: DEFAULT_MODEL.id },
+  sourceKind: 'builtin',
+  builtinId: DEFAULT_MODEL.id,
   hubId: '',
   hubToken: '',
   customPresets: [],
   selected: ['fp16'],
   nCtx: '512',
   windows: '',
-  run: { phase: 'idle', queue: [], index: 0, event: null },
+  tasks: { perplexity: { on: true, limit: '', shots: '' } },
+  chatTemplate: false,
+  datasets: { loaded: false, stored: [], importing: null, message: '' },
+  run: { phase: 'idle', sweepId: null, presets: [], cellsDone: 0, cellsTotal: 0, stage: null, startedAt: 0, cellsAtStart: 0 },
+  unsaved: [],
   outcome: '',
   history: [],
   historyLoaded: false,
   unfinished: [],
+  unsavedPlans: new Set(),
   viewKey: null,
   shareLink: null,
   notice: '',

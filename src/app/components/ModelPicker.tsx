@@ -1,16 +1,18 @@
 import { useState, type DragEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { openModel } from '../actions';
+import { chooseBuiltin, openModel } from '../actions';
 import type { LocalFile } from '../engineApi';
-import { megabytes, count } from '../format';
+import { megabytes, count, parameters } from '../format';
 import { fromDrop, fromFileList } from '../localFiles';
+import { BUILTIN_MODELS, RECOMMENDED_HUB_MODELS } from '../models';
 import { useLab, type SourceKind } from '../store';
 import { ProblemNotice } from './ProblemNotice';
 
 export function ModelPicker() {
-  const { sourceKind, hubId, hubToken, busy, gpuReady } = useLab(
+  const { sourceKind, builtinId, hubId, hubToken, busy, gpuReady } = useLab(
     useShallow((s) => ({
       sourceKind: s.sourceKind,
+      builtinId: s.builtinId,
       hubId: s.hubId,
       hubToken: s.hubToken,
       busy: s.run.phase !== 'idle' || s.model.status === 'opening',
@@ -22,7 +24,10 @@ export function ModelPicker() {
 
   const choose = (kind: SourceKind) => {
     useLab.setState({ sourceKind: kind });
-    if (kind === 'default') void openModel({ kind: 'default' });
+  };
+  const openHub = (id: string) => {
+    useLab.setState({ hubId: id });
+    void openModel({ kind: 'hub', id, token: hubToken || undefined });
   };
   const openLocal = (files: LocalFile[]) => {
     if (files.length > 0) void openModel({ kind: 'local', files });
@@ -40,15 +45,17 @@ export function ModelPicker() {
 
   return (
     <section className="panel" aria-labelledby="model-heading">
-      <h2 id="model-heading">1. Model</h2>
+      <h2 id="model-heading">2. Model</h2>
       <fieldset disabled={disabled}>
         <legend>Where the model comes from</legend>
-        <label className="choice">
-          <input type="radio" name="source" checked={sourceKind === 'default'} onChange={() => choose('default')} />
-          <span>
-            Built-in: <strong>quantlab-tiny</strong>, a small Llama-style model trained for QuantLab (loads from this site)
-          </span>
-        </label>
+        {BUILTIN_MODELS.map((m) => (
+          <label className="choice" key={m.id}>
+            <input type="radio" name="source" checked={sourceKind === 'builtin' && builtinId === m.id} onChange={() => chooseBuiltin(m.id)} />
+            <span>
+              Built-in: <strong>{m.id}</strong>, {m.about} (loads from this site)
+            </span>
+          </label>
+        ))}
         <label className="choice">
           <input type="radio" name="source" checked={sourceKind === 'hub'} onChange={() => choose('hub')} />
           A Llama-family model from Hugging Face (Llama, Qwen2, Mistral, SmolLM, TinyLlama; safetensors weights)
@@ -78,6 +85,42 @@ export function ModelPicker() {
             <button type="submit" disabled={!hubId.trim()}>
               Load from Hugging Face
             </button>
+            <div className="scroll-x">
+            <table className="recommended">
+              <caption>Small models known to work (16-bit download sizes)</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Repository</th>
+                  <th scope="col" className="num">
+                    Parameters
+                  </th>
+                  <th scope="col" className="num">
+                    Download
+                  </th>
+                  <th scope="col">
+                    <span className="sr-only">Open</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {RECOMMENDED_HUB_MODELS.map((m) => (
+                  <tr key={m.repo}>
+                    <td>
+                      <code>{m.repo}</code>
+                      {m.gated && ' (gated: needs a token and the licence accepted on its page)'}
+                    </td>
+                    <td className="num">about {parameters(m.parameters)}</td>
+                    <td className="num">about {megabytes(m.downloadBytes)}</td>
+                    <td>
+                      <button type="button" onClick={() => openHub(m.repo)}>
+                        Open<span className="sr-only"> {m.repo}</span>
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            </div>
             <p className="hint">Downloaded files are kept in the browser's cache, so the next visit does not download them again.</p>
           </form>
         )}
