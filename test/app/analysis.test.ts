@@ -18,7 +18,7 @@ describe('ranks and Spearman', () => {
   });
 
   test('with ties: Pearson correlation of the average ranks', () => {
-    // Ranks [1, 2.5, 2.5, 4, 5] and [2, 1, 3.5, 3.5, 5], both of mean 3: 7.25 / sqrt(9.5 * 9.5).
+    // Ranks [1, 2.5, 2.5, 4, 5] and [2, 1, 3.5, 3.5, 5], both of mean 3: 7.25 / sqrt(9.5 * 9.5); scipy.stats.spearmanr says 0.7631578947368421.
     expect(spearman([1, 2, 2, 3, 4], [2, 1, 3, 3, 5])).toBeCloseTo(7.25 / 9.5, 12);
   });
 
