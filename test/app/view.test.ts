@@ -20,12 +20,14 @@ describe('results model', () => {
     expect(model.columns.map((c) => [c.task, c.metric.key])).toEqual([
       ['perplexity', 'perplexity'],
       ['kl-divergence', 'kld_mean'],
-      ['speed', 'decode_tokens_per_second'],
       ['arc_easy', 'acc'],
       ['piqa', 'acc'],
       ['quantlab_lastword', 'acc'],
+      ['speed', 'decode_tokens_per_second'],
     ]);
-    const arc = model.columns[3];
+    // The same order from the records newest first, as the history reads them.
+    expect(resultsModel([{ id: 'mine', label: '', records: [...tiny].reverse(), bySweep: true }]).columns.map((c) => c.task)).toEqual(model.columns.map((c) => c.task));
+    const arc = model.columns[2];
     const w4 = model.rows.find((r) => r.preset === 'w4g128')!;
     const cell = cellOf(w4, arc)!;
     expect(cell.value).toBe(tiny.find((r) => r.preset.name === 'w4g128' && r.task.name === 'arc_easy')!.metrics.acc);

@@ -3,6 +3,7 @@
  * one model on one GPU), rows (a preset of a series) and columns (a task with its settings), the
  * 16-bit row each series compares against, and the best value of each column.
  */
+import { parsePreset } from '../../quant/presets';
 import type { ResultRecord } from '../../results/record';
 import { headlineMetric, isBetter, metricValue, stderrKey, type MetricInfo } from './metrics';
 
@@ -57,6 +58,9 @@ export interface ResultsModel {
   columns: Column[];
   rows: Row[];
 }
+
+/** Columns in the order the papers read them, whatever order the records came in: the text metrics, tasks by name, speed last. */
+const FAMILY_ORDER = ['perplexity', 'kld', 'accuracy', 'other', 'speed'];
 
 /** Two records fill the same column when they ran the same task on the same data with the same settings. */
 function columnKey(r: ResultRecord): string {
@@ -114,7 +118,9 @@ export function resultsModel(sources: readonly RecordSource[]): ResultsModel {
   // A task name that appears with two settings (two window lengths) names its settings.
   const byTask = new Map<string, number>();
   for (const c of columns.values()) byTask.set(c.task, (byTask.get(c.task) ?? 0) + 1);
-  const cols = [...columns.values()].map(({ settings, ...c }) => ({ ...c, label: (byTask.get(c.task) ?? 0) > 1 && settings ? `${c.task} (${settings})` : c.task }));
+  const cols = [...columns.values()]
+    .map(({ settings, ...c }) => ({ ...c, label: (byTask.get(c.task) ?? 0) > 1 && settings ? `${c.task} (${settings})` : c.task }))
+    .sort((a, b) => FAMILY_ORDER.indexOf(a.metric.family) - FAMILY_ORDER.indexOf(b.metric.family) || a.task.localeCompare(b.task));
   return { series: [...series.values()], columns: cols, rows: [...rows.values()] };
 }
 
@@ -124,6 +130,20 @@ export function cellOf(row: Row, column: Column): Cell | null {
   const value = metricValue(record, column.metric.key);
   if (value === undefined) return null;
   return { record, value, stderr: metricValue(record, stderrKey(column.metric.key)) };
+}
+
+/**
+ * Whether a preset quantizes the weights alone: such presets differ only in bits per weight, so
+ * the charts join them with a line; activation and KV presets share their weights' bits and are
+ * drawn as points beside it.
+ */
+export function weightsOnly(preset: string): boolean {
+  try {
+    const p = parsePreset(preset);
+    return p.activations === null && p.kv === null;
+  } catch {
+    return false;
+  }
 }
 
 /** A 16-bit preset: no part of it quantized. */

@@ -1,6 +1,6 @@
 import { CartesianGrid, ErrorBar, Legend, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { MetricFamily } from '../../results/metrics';
-import type { ResultsModel } from '../../results/view';
+import { weightsOnly, type ResultsModel } from '../../results/view';
 import { ChartFigure } from './ChartFigure';
 import { colour, HEIGHT, MARGIN, shape } from './palette';
 import { tick, yOf, type Point } from './points';
@@ -55,7 +55,12 @@ function BitsChart({ model, family }: { model: ResultsModel; family: MetricFamil
   const logScale = (family === 'perplexity' || family === 'kld') && Math.min(...ys) > 0 && Math.max(...ys) / Math.min(...ys) > 20;
   const id = `bits-${family}`;
   return (
-    <ChartFigure id={id} title={TITLES[family]} legend={lines.map((l) => ({ label: l.name, colour: l.colour }))}>
+    <ChartFigure
+      id={id}
+      title={TITLES[family]}
+      legend={lines.map((l) => ({ label: l.name, colour: l.colour }))}
+      note="The line joins the presets that quantize the weights only; hollow points are presets that also quantize activations or the KV cache."
+    >
       <ResponsiveContainer width="100%" height={HEIGHT}>
         <ScatterChart margin={MARGIN}>
           <CartesianGrid strokeDasharray="3 3" />
@@ -79,11 +84,23 @@ function BitsChart({ model, family }: { model: ResultsModel; family: MetricFamil
           />
           <Tooltip content={RecordTooltip} />
           <Legend verticalAlign="top" />
-          {lines.map((l) => (
-            <Scatter key={l.name} name={l.name} data={l.points} fill={l.colour} stroke={l.colour} line shape={l.shape} isAnimationActive={false}>
+          {lines.flatMap((l) => [
+            <Scatter key={l.name} name={l.name} data={l.points.filter((p) => weightsOnly(p.preset))} fill={l.colour} stroke={l.colour} line shape={l.shape} isAnimationActive={false}>
               <ErrorBar dataKey="err" direction="y" width={4} stroke={l.colour} />
-            </Scatter>
-          ))}
+            </Scatter>,
+            <Scatter
+              key={`${l.name}-others`}
+              name={`${l.name} (activation and KV presets)`}
+              legendType="none"
+              data={l.points.filter((p) => !weightsOnly(p.preset))}
+              fill="#ffffff"
+              stroke={l.colour}
+              shape={l.shape}
+              isAnimationActive={false}
+            >
+              <ErrorBar dataKey="err" direction="y" width={4} stroke={l.colour} />
+            </Scatter>,
+          ])}
         </ScatterChart>
       </ResponsiveContainer>
     </ChartFigure>

@@ -26,7 +26,7 @@ function text(x: number, y: number, content: string, size: number, weight = 'nor
 
 /** The standalone SVG document of the chart inside `figure`. */
 export function chartSvg(figure: HTMLElement, title: string, legend: readonly LegendEntry[]): { svg: string; width: number; height: number } {
-  const surface = figure.querySelector<SVGSVGElement>('svg.recharts-surface');
+  const surface = figure.querySelector<SVGSVGElement>('.recharts-wrapper > svg.recharts-surface');
   if (!surface) throw new Error('the chart has not been drawn yet');
   const box = surface.getBoundingClientRect();
   const width = Math.ceil(box.width);
