@@ -41,10 +41,17 @@ export async function toggleCompared(sweep: string): Promise<void> {
     setResults({ picked: rest.length ? rest : null });
     return;
   }
+  // Ticked at once (the box shows it), filled in when the records are read.
+  setResults({ picked: [...picked, { sweep, records: [] }], problem: '' });
+  const fill = (records: ResultRecord[] | null) => {
+    const now = get().results.picked ?? [];
+    const next = records ? now.map((p) => (p.sweep === sweep ? { sweep, records } : p)) : now.filter((p) => p.sweep !== sweep);
+    setResults({ picked: next.length ? next : null });
+  };
   try {
-    const records = await recordsOfSweep(sweep);
-    setResults({ picked: [...(get().results.picked ?? []), { sweep, records }], problem: '' });
+    fill(await recordsOfSweep(sweep));
   } catch (e) {
+    fill(null);
     failed('Reading the sweep', e);
   }
 }
