@@ -58,7 +58,7 @@ export function ProxyChart({ model }: { model: ResultsModel }) {
             scale={logScale ? 'log' : 'linear'}
             domain={['auto', 'auto']}
             tickFormatter={tick}
-            label={{ value: `${perplexity.label} perplexity${logScale ? ', log scale' : ''} (lower is better)`, position: 'insideBottom', offset: -20 }}
+            label={{ value: `${perplexity.task === 'perplexity' ? '' : `${perplexity.label} `}perplexity${logScale ? ', log scale' : ''} (lower is better)`, position: 'insideBottom', offset: -20 }}
           />
           <YAxis type="number" dataKey="y" name="accuracy" domain={['auto', 'auto']} width={64} tickFormatter={tick} label={{ value: 'accuracy (%)', angle: -90, position: 'insideLeft', style: { textAnchor: 'middle' } }} />
           <Tooltip content={RecordTooltip} />

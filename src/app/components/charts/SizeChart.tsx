@@ -7,6 +7,18 @@ import { colour, HEIGHT, MARGIN, shape } from './palette';
 import { megabytes, tick, yOf, type Point } from './points';
 import { RecordTooltip } from './RecordTooltip';
 
+/** 1, 2 and 5 times powers of ten from `lo` to `hi`: round ticks for a log axis. */
+function logTicks(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let p = Math.floor(Math.log10(lo)); p <= Math.ceil(Math.log10(hi)); p++) {
+    for (const m of [1, 2, 5]) {
+      const t = m * 10 ** p;
+      if (t >= lo && t <= hi) out.push(Number(t.toPrecision(3)));
+    }
+  }
+  return out;
+}
+
 /**
  * Jin et al.'s question: does a larger model quantized beat a smaller one in 16 bits? Each model
  * is a line over its presets, score against the memory its weights take.
@@ -15,7 +27,10 @@ export function SizeChart({ model }: { model: ResultsModel }) {
   const models = [...new Set(model.series.map((s) => s.model))];
   const [picked, setPicked] = useState(0);
   const selectId = useId();
-  const columns = model.columns.filter((c) => c.metric.family !== 'speed' && new Set(model.rows.filter((r) => r.cells.has(c.key)).map((r) => r.series.model)).size > 1);
+  // Accuracy first: the papers ask which model scores better, perplexity is the proxy.
+  const columns = model.columns
+    .filter((c) => c.metric.family !== 'speed' && new Set(model.rows.filter((r) => r.cells.has(c.key)).map((r) => r.series.model)).size > 1)
+    .sort((a, b) => Number(b.metric.family === 'accuracy') - Number(a.metric.family === 'accuracy'));
   if (models.length < 2 || columns.length === 0) {
     return <p className="hint">Compare sweeps of two model sizes (History: Compare) to see score against model memory.</p>;
   }
@@ -32,12 +47,13 @@ export function SizeChart({ model }: { model: ResultsModel }) {
       return { name: `${series.model} (${parameters(series.parameters)} parameters)${model.series.length > models.length ? ` · ${series.label}` : ''}`, points, colour: colour(si), shape: shape(si) };
     })
     .filter((l) => l.points.length > 0);
+  const xs = lines.flatMap((l) => l.points.map((p) => p.x));
   return (
     <ChartFigure
       id="size"
       title={`${column.label} against model memory, across model sizes`}
       legend={lines.map((l) => ({ label: l.name, colour: l.colour }))}
-      note="Each line is one model over its presets. A point of the larger model to the left of and better than the smaller model's 16-bit point is a larger model quantized beating a smaller one in 16 bits."
+      note="Each line is one model over its presets. Where the larger model's quantized points sit above the smaller model's 16-bit point at about the same memory, a larger model quantized beats a smaller one in 16 bits."
       controls={
         <label htmlFor={selectId}>
           Score{' '}
@@ -54,7 +70,14 @@ export function SizeChart({ model }: { model: ResultsModel }) {
       <ResponsiveContainer width="100%" height={HEIGHT}>
         <ScatterChart margin={MARGIN}>
           <CartesianGrid strokeDasharray="3 3" />
-          <XAxis type="number" dataKey="x" name="weights" scale="log" domain={['auto', 'auto']} tickFormatter={tick} label={{ value: 'weights in GPU memory (MB, log scale)', position: 'insideBottom', offset: -20 }} />
+          <XAxis
+            type="number"
+            dataKey="x"
+            name="weights"
+            scale="log"
+            domain={[Math.min(...xs) * 0.9, Math.max(...xs) * 1.1]}
+            ticks={logTicks(Math.min(...xs) * 0.9, Math.max(...xs) * 1.1)}
+            tickFormatter={tick} label={{ value: 'weights in GPU memory (MB, log scale)', position: 'insideBottom', offset: -20 }} />
           <YAxis
             type="number"
             dataKey="y"
@@ -69,7 +92,7 @@ export function SizeChart({ model }: { model: ResultsModel }) {
           {lines.map((l) => (
             <Scatter key={l.name} name={l.name} data={l.points} fill={l.colour} stroke={l.colour} line shape={l.shape} isAnimationActive={false}>
               <ErrorBar dataKey="err" direction="y" width={4} stroke={l.colour} />
-              <LabelList dataKey="preset" position="top" fontSize={10} />
+              <LabelList dataKey="preset" position="top" fontSize={11} formatter={(v) => (v === 'fp16' ? '16-bit' : '')} />
             </Scatter>
           ))}
         </ScatterChart>
