@@ -5,7 +5,8 @@ import { defineConfig } from '@playwright/test';
  * GPU (see ARCHITECTURE.md, "Test set-up that works here"). SwiftShader on two
  * cores is slow, so timeouts are generous and tests run one at a time.
  */
-export const PORT = 4173;
+/** QUANTLAB_E2E_PORT lets two checkouts on one machine run their suites without one reusing the other's server. */
+export const PORT = Number(process.env.QUANTLAB_E2E_PORT ?? 4173);
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
 
 /** The flags that give headless Chromium a WebGPU adapter (SwiftShader). */

@@ -62,7 +62,12 @@ test('a 10-preset x 4-task sweep opens read-only in a fresh browser, without the
   });
   await page.goto(link.url);
   await expect(page.getByRole('heading', { name: /Shared result/ })).toBeVisible();
-  await expect(page.getByRole('table', { name: 'Results' }).locator('tbody tr')).toHaveCount(40);
+  // One row a preset, one column a task.
+  await expect(page.getByRole('table', { name: 'Results' }).locator('tbody tr')).toHaveCount(10);
+  for (const task of ['perplexity', 'arc_easy', 'piqa', 'hellaswag']) {
+    const r = records.find((x) => x.preset.name === 'w2g128' && x.task.name === task)!;
+    await expect(page.getByTestId(`${task}-w2g128`)).toHaveAttribute('data-value', String(task === 'perplexity' ? r.metrics.perplexity : r.metrics.acc));
+  }
   await expect(page.getByTestId('perplexity-w4g128').first()).toHaveAttribute('data-value', String(records.find((r) => r.preset.name === 'w4g128')!.metrics.perplexity));
   await expect(runButton(page)).toHaveCount(0);
   await expectNoOverflow(page);
@@ -130,6 +135,20 @@ test.describe('damaged and hostile links', () => {
     }
   });
 
+  test('a right-to-left override and control characters in a model name stay inside the name', async ({ browser }) => {
+    const records = sweepRecords(65, ['fp16', 'w4g128'], 1);
+    const p = packed(records);
+    p.m[0][0] = 'evil\u202E\u0007model\u0000\u2066name';
+    const page = await open(browser, v2Fragment(p));
+    await expect(page.getByRole('heading', { name: /Shared result/ })).toBeVisible();
+    const name = page.locator('.details bdi').first();
+    await expect(name).toHaveText('evil model name');
+    // The page's own words after the name read in their own order.
+    await expect(page.locator('.details dd').first()).toContainText(/evil model name\s*\(\d/);
+    expect(await page.evaluate(() => /[\u202A-\u202E\u2066-\u2069\u0000-\u001F]/.test(document.body.innerText.replace(/\n|\t/g, '')))).toBe(false);
+    await page.context().close();
+  });
+
   test('names from a link show as text: no markup, no reversed text, no page wider than the window', async ({ browser }) => {
     const records = sweepRecords(64, ['fp16', 'w4g128'], 1);
     const p = packed(records);
@@ -141,6 +160,9 @@ test.describe('damaged and hostile links', () => {
     const page = await open(browser, v2Fragment(p));
     await expect(page.getByRole('heading', { name: /Shared result/ })).toBeVisible();
     await expect(page.getByRole('table', { name: 'Results' }).locator('tbody tr')).toHaveCount(2);
+    // Every name from the link sits in its own bidi isolate.
+    await expect(page.getByRole('table', { name: 'Results' }).locator('bdi', { hasText: 'txt.61pf' })).toHaveCount(1);
+    await expect(page.locator('bdi', { hasText: 'javascript:window.__pwned=2' }).first()).toBeVisible();
     await expect(page.getByText('<img src=x onerror="window.__pwned=1">', { exact: false })).toBeVisible();
     await expect(page.locator('img[src="x"]')).toHaveCount(0);
     // The override is gone, so the name reads as it is spelled, not as "fp16.txt".

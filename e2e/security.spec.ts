@@ -4,7 +4,10 @@
  * of the lab itself.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { bundleJson } from '../src/results/bundle';
+import { sweepRecords } from '../test/results/sweepFixture';
 import { MODEL_READY_MS } from './lab';
+import { openLabWithoutModel } from './seed';
 
 /** Collects the page's CSP violations from the first script on: Playwright's init scripts are not subject to the policy. */
 async function recordViolations(page: Page): Promise<void> {
@@ -104,4 +107,27 @@ test('the lab itself needs nothing the policy forbids', async ({ page }) => {
   await expect(page.getByTestId('model-status')).toContainText('is ready', { timeout: MODEL_READY_MS });
   expect(await violations(page)).toEqual([]);
   expect(messages).toEqual([]);
+});
+
+test('a results file with markup, overrides and prototype keys is text or refused, never markup', async ({ page }) => {
+  await openLabWithoutModel(page);
+  const [r] = sweepRecords(66, ['fp16'], 1);
+  const hostile = {
+    ...r,
+    model: { ...r.model, name: '<img src=x onerror="window.__pwned=1">' },
+    preset: { ...r.preset, name: '\u202Etxt.61pf' },
+    device: { ...r.device, description: '<script>window.__pwned=2</script>' },
+  };
+  await page.getByLabel(/Open a results file/).setInputFiles({ name: 'hostile.json', mimeType: 'application/json', buffer: Buffer.from(bundleJson([hostile])) });
+  await expect(page.getByRole('table', { name: 'Results' }).locator('bdi', { hasText: 'txt.61pf' })).toHaveCount(1);
+  // The model and GPU names show, as text, in the record under the pointer.
+  await page.getByTestId('chart-bits-perplexity').locator('.recharts-scatter-symbol').first().hover();
+  await expect(page.locator('.chart-tooltip')).toContainText('<img src=x onerror="window.__pwned=1"> on <script>window.__pwned=2</script>');
+  await expect(page.locator('img[src="x"]')).toHaveCount(0);
+  expect(await page.evaluate(() => document.body.innerText.includes('\u202E'))).toBe(false);
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+
+  const proto = bundleJson([r]).replace('"perplexity":', '"__proto__":');
+  await page.getByLabel(/Open a results file/).setInputFiles({ name: 'proto.json', mimeType: 'application/json', buffer: Buffer.from(proto) });
+  await expect(page.getByRole('alert').filter({ hasText: /This file cannot be opened: .*__proto__/ })).toBeVisible();
 });

@@ -10,6 +10,7 @@ import type { StorageSpace } from '../results/storage';
 import type { ResultRecord } from '../results/record';
 import type { ModelSummary, OpenEvent, SweepStage } from './engineApi';
 import { DEFAULT_MODEL } from './models';
+import type { RecordSource } from './results/view';
 import type { SweepPlan } from './sweepPlans';
 
 /** A failure as the page shows it: what happened, the engine's own words, and what to do. */
@@ -98,6 +99,30 @@ export interface LabState {
   /** The permalink made last, shown so it can be copied by hand too. */
   shareLink: { where: 'results' | 'history'; preset: string; url: string; copied: boolean } | null;
   notice: string;
+
+  /** What Results shows (resultsActions.ts). */
+  results: {
+    /** Sweeps picked in History, each with its records; null shows the newest results. */
+    picked: { sweep: string; records: ResultRecord[] }[] | null;
+    /** Results from links and files laid over one's own; never stored. */
+    overlays: RecordSource[];
+    /** The share link made last, or the offer of a file where it is too long. */
+    share: ShareOffer | null;
+    /** What went wrong with the last results action (reading a sweep, opening a file), in words. */
+    problem: string;
+  };
+}
+
+export interface ShareOffer {
+  /** The panel whose button made it, where it shows. */
+  where: 'results' | 'history';
+  url: string;
+  /** Characters in the URL. */
+  length: number;
+  fits: boolean;
+  copied: boolean;
+  /** What the link holds, for the file offered in its place. */
+  records: readonly ResultRecord[];
 }
 
 export const useLab = create<LabState>(() => ({
@@ -125,6 +150,7 @@ export const useLab = create<LabState>(() => ({
   viewKey: null,
   shareLink: null,
   notice: '',
+  results: { picked: null, overlays: [], share: null, problem: '' },
 }));
 
 /** Records compare when they scored the same task on the same data with the same model and settings. */

@@ -1,67 +1,155 @@
-import type { ReactNode } from 'react';
-import type { ResultRecord } from '../../results/record';
-import { bitsPerWeight, count, duration, megabytes, perplexity, tokensPerSecond } from '../format';
+import { useState } from 'react';
+import { bitsPerWeight, megabytes } from '../format';
+import { formatDelta, formatMetric, isBetter } from '../results/metrics';
+import { baselines, bestRows, cellOf, type Column, type ResultsModel, type Row } from '../results/view';
+import { Untrusted } from './Untrusted';
+
+type SortKey = 'preset' | 'series' | 'bits' | 'weights' | 'kv' | string;
+interface Sort {
+  key: SortKey;
+  descending: boolean;
+}
+
+const FIXED: { key: SortKey; label: string; value: (r: Row) => number; better: 'lower' }[] = [
+  { key: 'bits', label: 'Bits per weight', value: (r) => r.bits, better: 'lower' },
+  { key: 'weights', label: 'Weights', value: (r) => r.weightsBytes, better: 'lower' },
+  { key: 'kv', label: 'KV cache', value: (r) => r.kvBytes, better: 'lower' },
+];
+
+function compare(model: ResultsModel, sort: Sort): (a: Row, b: Row) => number {
+  const column = model.columns.find((c) => c.key === sort.key);
+  const fixed = FIXED.find((f) => f.key === sort.key);
+  const sign = sort.descending ? -1 : 1;
+  return (a, b) => {
+    if (sort.key === 'preset') return sign * a.preset.localeCompare(b.preset);
+    if (sort.key === 'series') return sign * a.series.label.localeCompare(b.series.label);
+    if (fixed) return sign * (fixed.value(a) - fixed.value(b));
+    // Rows without the value go last whichever way the column is sorted.
+    const va = column ? cellOf(a, column)?.value : undefined;
+    const vb = column ? cellOf(b, column)?.value : undefined;
+    if (va === undefined || vb === undefined) return (va === undefined ? 1 : 0) - (vb === undefined ? 1 : 0);
+    return sign * (va - vb);
+  };
+}
+
+/** The best of a fixed column (least bits, least memory), by row key. */
+function fixedBest(rows: readonly Row[], value: (r: Row) => number): string | undefined {
+  let best: Row | undefined;
+  for (const r of rows) if (!best || isBetter({ better: 'lower' }, value(r), value(best))) best = r;
+  return best?.key;
+}
+
+function SortButton({ label, column, sort, onSort }: { label: string; column: SortKey; sort: Sort; onSort: (s: Sort) => void }) {
+  const active = sort.key === column;
+  return (
+    <button type="button" className="sort" onClick={() => onSort({ key: column, descending: active ? !sort.descending : false })}>
+      {label}
+      <span aria-hidden="true">{active ? (sort.descending ? ' ▼' : ' ▲') : ' ↕'}</span>
+    </button>
+  );
+}
+
+const ariaSort = (sort: Sort, key: SortKey) => (sort.key === key ? (sort.descending ? 'descending' : 'ascending') : 'none');
+
+function Best() {
+  return (
+    <span className="best-mark" title="best in this column">
+      <span aria-hidden="true"> ★</span>
+      <span className="sr-only"> (best in this column)</span>
+    </span>
+  );
+}
+
+function MetricCell({ row, column, base, best }: { row: Row; column: Column; base: Row | undefined; best: boolean }) {
+  const cell = cellOf(row, column);
+  const testId = `${column.task}-${row.preset}`;
+  if (!cell) {
+    return (
+      <td className="num" data-testid={testId}>
+        –
+      </td>
+    );
+  }
+  const baseCell = base && base !== row ? cellOf(base, column) : null;
+  return (
+    <td className={best ? 'num best' : 'num'} data-testid={testId} data-value={String(cell.value)} title={`exactly ${cell.value}${cell.stderr !== undefined ? ` ± ${cell.stderr}` : ''}`}>
+      {formatMetric(column.metric, cell.value)}
+      {cell.stderr !== undefined && <span className="stderr"> ± {formatMetric(column.metric, cell.stderr)}</span>}
+      {best && <Best />}
+      {baseCell && <div className="delta">{formatDelta(column.metric, cell.value, baseCell.value)} vs 16-bit</div>}
+      {base === row && <div className="delta">baseline</div>}
+    </td>
+  );
+}
 
 /**
- * One row a result. Each perplexity cell carries the full-precision figure in
- * data-value, for whoever needs more digits than the page shows.
+ * One row a preset of a series (a sweep, or a model on a GPU), one column a task's headline
+ * metric with its standard error and its change from the series' 16-bit row; the best of each
+ * column starred. Every column sorts. Each metric cell carries its full-precision value in data-value.
  */
-export function ResultsTable({ records, actions }: { records: ResultRecord[]; actions?: (r: ResultRecord) => ReactNode }) {
+export function ResultsTable({ model, caption }: { model: ResultsModel; caption?: string }) {
+  const [sort, setSort] = useState<Sort>({ key: 'bits', descending: true });
+  const bases = baselines(model);
+  const best = bestRows(model);
+  const rows = [...model.rows].sort((a, b) => compare(model, sort)(a, b) || a.series.label.localeCompare(b.series.label) || a.preset.localeCompare(b.preset));
+  const multi = model.series.length > 1;
+  const fixedBests = new Map(FIXED.map((f) => [f.key, fixedBest(model.rows, f.value)]));
   return (
-    <div className="table-scroll">
+    <div className="table-scroll" role="region" aria-labelledby="results-table-caption" tabIndex={0}>
       <table className="results" aria-label="Results">
+        <caption id="results-table-caption">{caption ?? 'Results: one row a preset; click a column title to sort.'}</caption>
         <thead>
           <tr>
-            <th scope="col">Preset</th>
-            <th scope="col" className="num">
-              Bits per weight
+            <th scope="col" aria-sort={ariaSort(sort, 'preset')}>
+              <SortButton label="Preset" column="preset" sort={sort} onSort={setSort} />
             </th>
-            <th scope="col" className="num">
-              Weights
-            </th>
-            <th scope="col" className="num">
-              KV cache
-            </th>
-            <th scope="col" className="num">
-              Perplexity
-            </th>
-            <th scope="col" className="num">
-              Bits per byte
-            </th>
-            <th scope="col" className="num">
-              Tokens scored
-            </th>
-            <th scope="col" className="num">
-              Speed
-            </th>
-            <th scope="col" className="num">
-              Time
-            </th>
-            {actions && <th scope="col">Share</th>}
+            {multi && (
+              <th scope="col" aria-sort={ariaSort(sort, 'series')}>
+                <SortButton label="Model and GPU" column="series" sort={sort} onSort={setSort} />
+              </th>
+            )}
+            {FIXED.map((f) => (
+              <th key={f.key} scope="col" className="num" aria-sort={ariaSort(sort, f.key)}>
+                <SortButton label={f.label} column={f.key} sort={sort} onSort={setSort} />
+              </th>
+            ))}
+            {model.columns.map((c) => (
+              <th key={c.key} scope="col" className="num" aria-sort={ariaSort(sort, c.key)}>
+                <SortButton label={`${c.label}: ${c.metric.label}`} column={c.key} sort={sort} onSort={setSort} />
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>
-          {records.map((r) => {
-            const perplexityValue = r.metrics.perplexity;
-            return (
-              <tr key={r.id} data-testid={`result-${r.preset.name}`}>
-                <th scope="row">{r.preset.name}</th>
-                <td className="num">{bitsPerWeight(r.preset.bits_per_weight)}</td>
-                <td className="num">{megabytes(r.memory.weights_bytes)}</td>
-                <td className="num">{megabytes(r.memory.kv_cache_bytes)}</td>
-                <td className="num" data-testid={`perplexity-${r.preset.name}`} data-value={String(perplexityValue)}>
-                  {perplexityValue === undefined ? '–' : perplexity(perplexityValue)}
+          {rows.map((row) => (
+            <tr key={row.key} data-testid={`result-${row.preset}`}>
+              <th scope="row">
+                <Untrusted text={row.preset} />
+              </th>
+              {multi && (
+                <td>
+                  <Untrusted text={row.series.label} />
                 </td>
-                <td className="num">{r.metrics.bits_per_byte === undefined ? '–' : `${r.metrics.bits_per_byte.toFixed(4)} bits/byte`}</td>
-                <td className="num">{r.metrics.tokens === undefined ? '–' : `${count(r.metrics.tokens)} tokens`}</td>
-                <td className="num">{tokensPerSecond(r.timing.tokens_per_second)}</td>
-                <td className="num">{duration(r.timing.upload_seconds + r.timing.score_seconds)}</td>
-                {actions && <td>{actions(r)}</td>}
-              </tr>
-            );
-          })}
+              )}
+              <td className={fixedBests.get('bits') === row.key ? 'num best' : 'num'}>
+                {bitsPerWeight(row.bits)}
+                {fixedBests.get('bits') === row.key && <Best />}
+              </td>
+              <td className={fixedBests.get('weights') === row.key ? 'num best' : 'num'}>
+                {megabytes(row.weightsBytes)}
+                {fixedBests.get('weights') === row.key && <Best />}
+              </td>
+              <td className="num">{megabytes(row.kvBytes)}</td>
+              {model.columns.map((c) => (
+                <MetricCell key={c.key} row={row} column={c} base={bases.get(row.key)} best={best.get(c.key) === row.key} />
+              ))}
+            </tr>
+          ))}
         </tbody>
       </table>
+      <p className="hint" id="results-table-note">
+        Every number the charts below draw is in this table: ± is one standard error; deltas compare with the 16-bit (fp16) row of the same model; ★ marks the best of each column.
+      </p>
     </div>
   );
 }
