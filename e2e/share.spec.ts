@@ -79,7 +79,7 @@ test('a shared link laid over one’s own results, and run again here', async ({
   await other.goto(url);
   await other.getByRole('button', { name: 'Run this sweep again on this GPU' }).click();
   await expect(other.getByRole('status').filter({ hasText: "The shared sweep's presets are ticked" })).toBeVisible();
-  const presets = other.locator('table.presets');
+  const presets = other.locator('.preset-grid');
   for (const name of ['fp16', 'w4g128', 'w2g128', 'w4g128+kv4']) await expect(presets.getByRole('checkbox', { name, exact: true })).toBeChecked();
   await other.context().close();
 });

@@ -16,7 +16,8 @@ import { requestPersistence, StorageError, storageSpace } from '../results/stora
 import { cellName, type ModelSource, type OpenEvent, type SweepEvent } from './engineApi';
 import { refreshDatasets } from './datasetActions';
 import { EngineClient } from './engineClient';
-import { builtinModel, DEFAULT_MODEL } from './models';
+import { DEFAULT_MODEL_ID } from '../model/builtin';
+import { builtinModel } from './models';
 import { gpuProblem, isCancelled, modelProblem, runProblem } from './problems';
 import { engineProblem } from './runProblems';
 import { comparisonKey, useLab } from './store';
@@ -34,7 +35,7 @@ const get = useLab.getState;
 
 let engine: EngineClient | null = null;
 /** The source of the open model, blobs included, so a replaced worker can open it again. */
-let openSource: ModelSource = { kind: 'builtin', id: DEFAULT_MODEL.id };
+let openSource: ModelSource = { kind: 'builtin', id: DEFAULT_MODEL_ID };
 /** Rejects the run in flight when its worker is replaced: a terminated worker never answers. */
 let abandonRun: ((reason: unknown) => void) | null = null;
 let runSettled: Promise<void> = Promise.resolve();

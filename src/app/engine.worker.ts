@@ -24,7 +24,8 @@ import { urlModelFiles } from '../model/remote';
 import { sha256Hex } from '../util/sha256';
 import { cellName, type EngineApi, type ModelSource, type ModelSummary, type OpenEvent, type SweepEvent, type SweepStage } from './engineApi';
 import { keptStore } from './keptStore';
-import { builtinModel, DEFAULT_MODEL } from './models';
+import { DEFAULT_MODEL_ID } from '../model/builtin';
+import { builtinModel, builtinPath } from './models';
 
 const modelUrl = (path: string) => `${import.meta.env.BASE_URL}${path}`;
 
@@ -76,7 +77,7 @@ async function fetchText(url: string): Promise<string> {
 async function modelFiles(source: ModelSource, onEvent: (e: OpenEvent) => void): Promise<ModelFiles> {
   switch (source.kind) {
     case 'builtin':
-      return urlModelFiles(modelUrl(builtinModel(source.id).path));
+      return urlModelFiles(modelUrl(builtinPath(builtinModel(source.id).id)));
     case 'hub':
       return hubModelFiles(source.id, { token: source.token || undefined, onProgress: (p) => onEvent({ kind: 'download', ...p }) });
     case 'local':
@@ -88,7 +89,7 @@ async function modelFiles(source: ModelSource, onEvent: (e: OpenEvent) => void):
 async function heldOutText(files: ModelFiles, name: string): Promise<{ text: string; dataset: string }> {
   const own = files.get('heldout.txt');
   if (own) return { text: await own.text(), dataset: `${name} held-out text` };
-  return { text: await fetchText(`${modelUrl(DEFAULT_MODEL.path)}heldout.txt`), dataset: `${DEFAULT_MODEL.id} held-out text` };
+  return { text: await fetchText(`${modelUrl(builtinPath(DEFAULT_MODEL_ID))}heldout.txt`), dataset: `${DEFAULT_MODEL_ID} held-out text` };
 }
 
 /** Text tasks (perplexity, KL divergence, speed) read the open model's held-out text, as the CLI does. */

@@ -1,26 +1,18 @@
 /**
- * The models the page offers by name: those that ship with the lab (under public/models/) and
- * a short list of small Hugging Face models known to run in a browser. Adding a model that
- * ships with the lab is one entry in BUILTIN_MODELS.
+ * The models the page offers by name: those that ship with the lab (src/model/builtin.ts, files
+ * under public/models/<id>/) and a short list of small Hugging Face models known to run in a browser.
  */
+import { builtInModel, BUILT_IN_MODELS, type BuiltInModel } from '../model/builtin';
 
-export interface BuiltinModel {
-  id: string;
-  /** The folder under public/ that holds config.json, tokenizer.json and the safetensors weights. */
-  path: string;
-  /** One line for the picker. */
-  about: string;
+/** The folder the page serves a built-in model from, relative to the site's base URL. */
+export function builtinPath(id: string): string {
+  return `models/${id}/`;
 }
 
-export const BUILTIN_MODELS: readonly BuiltinModel[] = [
-  { id: 'quantlab-tiny', path: 'models/quantlab-tiny/', about: 'a small Llama-style model trained for QuantLab' },
-];
-
-export const DEFAULT_MODEL = BUILTIN_MODELS[0];
-
-export function builtinModel(id: string): BuiltinModel {
-  const model = BUILTIN_MODELS.find((m) => m.id === id);
-  if (!model) throw new Error(`no built-in model "${id}": the lab ships ${BUILTIN_MODELS.map((m) => m.id).join(', ')}`);
+/** The built-in model of that id; refuses an id the lab does not ship (a stale unfinished run, say). */
+export function builtinModel(id: string): BuiltInModel {
+  const model = builtInModel(id);
+  if (!model) throw new Error(`no built-in model "${id}": the lab ships ${BUILT_IN_MODELS.map((m) => m.id).join(', ')}`);
   return model;
 }
 

@@ -7,9 +7,9 @@ import { create } from 'zustand';
 import type { DatasetManifest, ImportProgress } from '../data';
 import type { GpuInfo } from '../gpu/context';
 import type { StorageSpace } from '../results/storage';
+import { DEFAULT_MODEL_ID } from '../model/builtin';
 import type { ResultRecord } from '../results/record';
 import type { ModelSummary, OpenEvent, SweepStage } from './engineApi';
-import { DEFAULT_MODEL } from './models';
 import type { RecordSource } from './results/view';
 import type { SweepPlan } from './sweepPlans';
 
@@ -128,9 +128,9 @@ export interface ShareOffer {
 export const useLab = create<LabState>(() => ({
   gpu: { status: 'connecting' },
   memory: { deviceGb: null, storage: null },
-  model: { status: 'idle', label: DEFAULT_MODEL.id },
+  model: { status: 'idle', label: DEFAULT_MODEL_ID },
   sourceKind: 'builtin',
-  builtinId: DEFAULT_MODEL.id,
+  builtinId: DEFAULT_MODEL_ID,
   hubId: '',
   hubToken: '',
   customPresets: [],

@@ -4,7 +4,8 @@ import { chooseBuiltin, openModel } from '../actions';
 import type { LocalFile } from '../engineApi';
 import { megabytes, count, parameters } from '../format';
 import { fromDrop, fromFileList } from '../localFiles';
-import { BUILTIN_MODELS, RECOMMENDED_HUB_MODELS } from '../models';
+import { BUILT_IN_MODELS } from '../../model/builtin';
+import { RECOMMENDED_HUB_MODELS } from '../models';
 import { useLab, type SourceKind } from '../store';
 import { ProblemNotice } from './ProblemNotice';
 
@@ -48,11 +49,11 @@ export function ModelPicker() {
       <h2 id="model-heading">2. Model</h2>
       <fieldset disabled={disabled}>
         <legend>Where the model comes from</legend>
-        {BUILTIN_MODELS.map((m) => (
+        {BUILT_IN_MODELS.map((m) => (
           <label className="choice" key={m.id}>
             <input type="radio" name="source" checked={sourceKind === 'builtin' && builtinId === m.id} onChange={() => chooseBuiltin(m.id)} />
             <span>
-              Built-in: <strong>{m.id}</strong>, {m.about} (loads from this site)
+              Built-in: <strong>{m.id}</strong>, {m.description}, {parameters(m.parameters)} parameters (loads from this site)
             </span>
           </label>
         ))}
