@@ -74,7 +74,7 @@ test.describe.serial('a first visit', () => {
   });
 
   test('its link shows the same result in a fresh browser, and an edited link says it is damaged', async ({ browser }) => {
-    await page.getByRole('table', { name: 'Results' }).getByRole('button', { name: /Copy link/ }).click();
+    await page.getByRole('button', { name: 'Share these results' }).click();
     const link = await page.getByTestId('share-link').inputValue();
     expect(link).toMatch(/#results=2\.[A-Za-z0-9_-]+$/);
 

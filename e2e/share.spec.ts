@@ -16,7 +16,7 @@ const small = tiny.filter((r) => r.task.name === 'perplexity' || r.task.name ===
 
 /** Every metric cell of the results table: test id and full-precision value. */
 async function numbers(page: Page): Promise<[string | null, string | null][]> {
-  const cells = page.getByRole('table', { name: 'Results' }).locator('td[data-value]');
+  const cells = page.getByRole('table', { name: 'Results' }).locator('[data-value]');
   await expect(cells.first()).toBeVisible();
   return cells.evaluateAll((tds) => tds.map((td) => [td.getAttribute('data-testid'), td.getAttribute('data-value')] as [string | null, string | null]).sort());
 }

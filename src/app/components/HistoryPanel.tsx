@@ -63,10 +63,10 @@ export function HistoryPanel() {
       </p>
       <div className="actions">
         <button type="button" disabled={total === 0} onClick={() => void exportAll('json')}>
-          Export all as JSON
+          Export history as JSON
         </button>
         <button type="button" disabled={total === 0} onClick={() => void exportAll('csv')}>
-          Export all as CSV
+          Export history as CSV
         </button>
         <label htmlFor={fileId} className="file-open">
           Open a results file (a QuantLab bundle or history export, .json){' '}

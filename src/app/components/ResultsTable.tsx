@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { bitsPerWeight, megabytes } from '../format';
+import type { ResultRecord } from '../../results/record';
+import { bitsPerWeight, count, megabytes } from '../format';
 import { formatDelta, formatMetric, isBetter } from '../results/metrics';
 import { baselines, bestRows, cellOf, type Column, type ResultsModel, type Row } from '../results/view';
 import { Untrusted } from './Untrusted';
@@ -60,22 +61,27 @@ function Best() {
   );
 }
 
+/** What a perplexity cell adds under its value: bits per byte (comparable across tokenizers) and the tokens scored. */
+function perplexityDetails(record: ResultRecord): string | null {
+  const parts: string[] = [];
+  if (Object.hasOwn(record.metrics, 'bits_per_byte')) parts.push(`${record.metrics.bits_per_byte.toFixed(4)} bits/byte`);
+  if (Object.hasOwn(record.metrics, 'tokens')) parts.push(`${count(record.metrics.tokens)} tokens`);
+  return parts.length ? parts.join(', ') : null;
+}
+
 function MetricCell({ row, column, base, best }: { row: Row; column: Column; base: Row | undefined; best: boolean }) {
   const cell = cellOf(row, column);
-  const testId = `${column.task}-${row.preset}`;
-  if (!cell) {
-    return (
-      <td className="num" data-testid={testId}>
-        –
-      </td>
-    );
-  }
+  if (!cell) return <td className="num">–</td>;
   const baseCell = base && base !== row ? cellOf(base, column) : null;
+  const details = column.metric.family === 'perplexity' ? perplexityDetails(cell.record) : null;
   return (
-    <td className={best ? 'num best' : 'num'} data-testid={testId} data-value={String(cell.value)} title={`exactly ${cell.value}${cell.stderr !== undefined ? ` ± ${cell.stderr}` : ''}`}>
-      {formatMetric(column.metric, cell.value)}
+    <td className={best ? 'num best' : 'num'} title={`exactly ${cell.value}${cell.stderr !== undefined ? ` ± ${cell.stderr}` : ''}`}>
+      <span data-testid={`${column.task}-${row.preset}`} data-value={String(cell.value)}>
+        {formatMetric(column.metric, cell.value)}
+      </span>
       {cell.stderr !== undefined && <span className="stderr"> ± {formatMetric(column.metric, cell.stderr)}</span>}
       {best && <Best />}
+      {details && <div className="delta">{details}</div>}
       {baseCell && <div className="delta">{formatDelta(column.metric, cell.value, baseCell.value)} vs 16-bit</div>}
       {base === row && <div className="delta">baseline</div>}
     </td>
@@ -85,7 +91,8 @@ function MetricCell({ row, column, base, best }: { row: Row; column: Column; bas
 /**
  * One row a preset of a series (a sweep, or a model on a GPU), one column a task's headline
  * metric with its standard error and its change from the series' 16-bit row; the best of each
- * column starred. Every column sorts. Each metric cell carries its full-precision value in data-value.
+ * column starred. Every column sorts. Each metric value (data-testid `<task>-<preset>`) carries
+ * its full-precision figure in data-value.
  */
 export function ResultsTable({ model, caption }: { model: ResultsModel; caption?: string }) {
   const [sort, setSort] = useState<Sort>({ key: 'bits', descending: true });

@@ -5,6 +5,7 @@
  */
 import { parsePreset } from '../../quant/presets';
 import type { ResultRecord } from '../../results/record';
+import { cleanText } from '../../util/text';
 import { headlineMetric, isBetter, metricValue, stderrKey, type MetricInfo } from './metrics';
 
 /** Where records come from: this browser's history, or a link or file someone shared. */
@@ -78,12 +79,15 @@ function seriesOf(source: RecordSource, r: ResultRecord, multipleSources: boolea
   const key = JSON.stringify([source.id, source.bySweep ? r.sweep : [r.model.name, r.device.description]]);
   const from = source.label ? ` (${source.label})` : multipleSources ? ' (this browser)' : '';
   const when = source.bySweep ? `, ${r.createdAt.slice(0, 10)}` : '';
+  // Labels go into legends and SVG text, where no <bdi> isolates them: control and bidi characters go here.
+  const model = cleanText(r.model.name);
+  const device = cleanText(r.device.description);
   return {
     key,
-    label: `${r.model.name} on ${r.device.description || 'an unnamed GPU'}${when}${from}`,
-    model: r.model.name,
+    label: `${model} on ${device || 'an unnamed GPU'}${when}${cleanText(from)}`,
+    model,
     parameters: r.model.parameters,
-    device: r.device.description,
+    device,
     origin: source.label,
   };
 }
@@ -101,7 +105,7 @@ export function resultsModel(sources: readonly RecordSource[]): ResultsModel {
       const s = seriesOf(source, r, multiple);
       if (!series.has(s.key)) series.set(s.key, s);
       const ck = columnKey(r);
-      if (!columns.has(ck)) columns.set(ck, { key: ck, task: r.task.name, label: r.task.name, metric, settings: settingsText(r) });
+      if (!columns.has(ck)) columns.set(ck, { key: ck, task: cleanText(r.task.name), label: cleanText(r.task.name), metric, settings: settingsText(r) });
       const rk = JSON.stringify([s.key, r.preset.name]);
       let row = rows.get(rk);
       if (!row) {
