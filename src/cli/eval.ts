@@ -16,6 +16,7 @@ import { runSweep, sweepCells, type SweepProgress, type SweepSpec, type TaskRequ
 import { taskEntry } from '../eval/tasks/registry';
 import { modelSha256 } from '../model/hash';
 import type { ResultRecord } from '../results/record';
+import { recordsJsonl } from '../results/export';
 import { sha256Hex } from '../util/sha256';
 import { openForPresets, withGpu } from './common';
 import { cliDatasets } from './datasets';
@@ -132,7 +133,7 @@ export function evalCommand(): Command {
             prefixReuse: opts.prefixReuse,
             onRecord: (record) => {
               progress.done();
-              process.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${summary(record)}\n`);
+              process.stdout.write(opts.json ? recordsJsonl([record]) : `${summary(record)}\n`);
             },
           },
         );

@@ -1,14 +1,15 @@
-/** `quantlab merge FILES...`: the shards' JSON lines joined into one sweep, on stdout. */
+/** `quantlab merge FILES...`: the shards' JSON lines joined into one sweep, on stdout (JSON lines, or CSV with --csv). */
 import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { toJsonl } from '../eval/export';
 import { mergeShards, parseJsonl } from '../eval/merge';
+import { recordsCsv, recordsJsonl } from '../results/export';
 
 export function mergeCommand(): Command {
   return new Command('merge')
     .description("Join the JSON-lines output of a sweep's shards (eval --shard i/n --json) into one sweep on stdout.")
     .argument('<files...>', 'JSON-lines files, one a shard')
-    .action(async (files: string[]) => {
+    .option('--csv', "write the sweep as CSV (one row a record, as the page's history export) instead of JSON lines")
+    .action(async (files: string[], opts: { csv?: boolean }) => {
       const shards = [];
       for (const file of files) {
         let text: string;
@@ -20,7 +21,7 @@ export function mergeCommand(): Command {
         shards.push({ source: file, records: parseJsonl(text, file) });
       }
       const merged = mergeShards(shards);
-      process.stdout.write(toJsonl(merged));
+      process.stdout.write(opts.csv ? recordsCsv(merged) : recordsJsonl(merged));
       process.stderr.write(`${merged.length} records of one sweep from ${files.length} files\n`);
     });
 }

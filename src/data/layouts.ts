@@ -177,13 +177,16 @@ export const ORIGINAL_LAYOUTS: readonly Layout[] = [
     formats: ['jsonl', 'json'],
     fields: [
       { name: 'question', path: 'question', what: 'the question' },
+      { name: 'title', path: 'title', what: "the title of the passage's Wikipedia page" },
       { name: 'passage', path: 'passage', what: 'the passage' },
       { name: 'answer', path: 'answer', what: 'the answer, true or false' },
     ],
     convert(get) {
       const answer = get('answer');
       if (typeof answer !== 'boolean') throw new FieldError('answer', `answer should be true or false but is ${typeOf(answer)}`);
-      return { question: get('question'), passage: get('passage'), label: answer ? 1 : 0 };
+      // SuperGLUE's BoolQ (the rows lm-eval's boolq reads, aps/super_glue on the Hub) writes the passage as "title -- passage".
+      const passage = `${asString(get('title'), 'title')} -- ${asString(get('passage'), 'passage')}`;
+      return { question: get('question'), passage, label: answer ? 1 : 0 };
     },
   },
   {

@@ -1,6 +1,7 @@
 /**
- * The history as files: JSON (the records as stored, per-item scores included) and CSV (one row
- * a record, a column a field or metric) for spreadsheets and pandas.
+ * Records out of the lab, the same functions for the page's exports and the CLI: JSON (the records
+ * as stored, per-item scores included; one document, or one record a line), and CSV (one row a
+ * record, a column a field or metric) for spreadsheets and pandas.
  */
 import type { ResultRecord } from './record';
 
@@ -9,6 +10,11 @@ export const HISTORY_FORMAT = 'quantlab-history';
 /** The history as one JSON document: the records as stored, under a small header that says what the file is. */
 export function historyJson(records: readonly ResultRecord[], exportedAt = new Date()): string {
   return JSON.stringify({ format: HISTORY_FORMAT, exportedAt: exportedAt.toISOString(), records }, null, 2);
+}
+
+/** One record a line, as `quantlab eval --json` prints and `quantlab merge` reads and writes. */
+export function recordsJsonl(records: readonly ResultRecord[]): string {
+  return records.map((r) => `${JSON.stringify(r)}\n`).join('');
 }
 
 type Cell = string | number | boolean | null | undefined;

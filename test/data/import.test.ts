@@ -56,7 +56,7 @@ describe("the authors' original files, mapped into the Hugging Face schemas", ()
     expect(m.rows).toBe(3270);
     expect(m.sha256).toBe(README_SHA256['boolq/dev.jsonl']);
     const rows = await allRows(await openRowSource(t.store, 'boolq'));
-    expect(rows).toEqual(lines('boolq/dev.jsonl').map((o) => ({ question: o.question, passage: o.passage, label: o.answer ? 1 : 0 })));
+    expect(rows).toEqual(lines('boolq/dev.jsonl').map((o) => ({ question: o.question, passage: `${o.title} -- ${o.passage}`, label: o.answer ? 1 : 0 })));
   });
 
   it('PIQA: rows zipped with valid-labels.lst, both hashed', async () => {

@@ -42,7 +42,7 @@ export function arcRows(n: number): ArcRow[] {
 export function boolqRows(n: number): BoolqRow[] {
   return lines('boolq/dev.jsonl', n).map((l) => {
     const r = JSON.parse(l);
-    return { question: r.question, passage: r.passage, label: r.answer ? 1 : 0 };
+    return { question: r.question, passage: `${r.title} -- ${r.passage}`, label: r.answer ? 1 : 0 };
   });
 }
 

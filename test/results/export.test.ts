@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { historyJson, recordsCsv } from '../../src/results/export';
+import { parseJsonl } from '../../src/eval/merge';
+import { historyJson, recordsCsv, recordsJsonl } from '../../src/results/export';
 import { sweepRecords } from './sweepFixture';
 
 /** A small RFC 4180 reader, to check the writer against the standard rather than against itself. */
@@ -91,5 +92,13 @@ describe('JSON export', () => {
     const records = sweepRecords(34, ['fp16'], 1);
     const doc = JSON.parse(historyJson(records, new Date('2026-12-01T00:00:00Z')));
     expect(doc).toEqual({ format: 'quantlab-history', exportedAt: '2026-12-01T00:00:00.000Z', records });
+  });
+
+  it('as JSON lines: one record a line, each read back as it was', () => {
+    const records = sweepRecords(35, ['fp16', 'w4g128'], 2);
+    const text = recordsJsonl(records);
+    expect(text.split('\n')).toHaveLength(records.length + 1);
+    expect(text.endsWith('\n')).toBe(true);
+    expect(parseJsonl(text, 'sweep.jsonl')).toEqual(records);
   });
 });

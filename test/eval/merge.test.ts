@@ -1,8 +1,8 @@
-/** JSON lines, CSV and the merge of shards, on records of the real schema. */
+/** The merge of shards (through the JSON lines they are written in), and how shards split a sweep, on records of the real schema. */
 import { describe, expect, it } from 'vitest';
-import { toCsv, toJsonl } from '../../src/eval/export';
 import { mergeShards, parseJsonl } from '../../src/eval/merge';
 import { sweepCells } from '../../src/eval/sweep';
+import { recordsJsonl } from '../../src/results/export';
 import { RECORD_SCHEMA, type ResultRecord } from '../../src/results/record';
 
 function record(preset: string, task: string, metrics: Record<string, number>, extra: Partial<ResultRecord> = {}): ResultRecord {
@@ -24,24 +24,13 @@ function record(preset: string, task: string, metrics: Record<string, number>, e
   };
 }
 
-describe('export and merge', () => {
-  it('CSV: one row a record, a column per metric, fields quoted as RFC 4180', () => {
-    const csv = toCsv([record('w4g128', 'piqa', { acc: 0.5, acc_stderr: 0.5 }), record('fp16', 'kl-divergence', { kld_mean: 0 })]);
-    const lines = csv.split('\r\n');
-    expect(lines).toHaveLength(4);
-    const header = lines[0].split(',');
-    expect(header.slice(19, 22)).toEqual(['acc', 'acc_stderr', 'kld_mean']);
-    expect(lines[1]).toContain('"d, ""quoted"""');
-    expect(lines[1]).toContain(',0.5,0.5,,');
-    expect(lines[2]).toContain(',kl-divergence,');
-  });
-
+describe('merge and shards', () => {
   it('merge joins shards into one sweep, and refuses mixed models and duplicate cells', () => {
     const a = [record('fp16', 'piqa', { acc: 1 })];
     const b = [record('w4g128', 'piqa', { acc: 0.5 }, { sweep: 's2' })];
     const merged = mergeShards([
-      { source: 'a.jsonl', records: parseJsonl(toJsonl(a), 'a.jsonl') },
-      { source: 'b.jsonl', records: parseJsonl(toJsonl(b), 'b.jsonl') },
+      { source: 'a.jsonl', records: parseJsonl(recordsJsonl(a), 'a.jsonl') },
+      { source: 'b.jsonl', records: parseJsonl(recordsJsonl(b), 'b.jsonl') },
     ]);
     expect(merged.map((r) => [r.preset.name, r.sweep])).toEqual([['fp16', 's1'], ['w4g128', 's1']]);
     expect(() => mergeShards([{ source: 'a.jsonl', records: a }, { source: 'a2.jsonl', records: a }])).toThrow(/fp16 \/ piqa is in a.jsonl and in a2.jsonl/);
