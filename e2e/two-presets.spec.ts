@@ -21,8 +21,11 @@ test('fp16 and w4g128 in one run give two results, plotted', async ({ page }) =>
   expect(w4).not.toBe(fp16);
   await expect(page.getByTestId('result-w4g128')).toContainText('4.19 bits');
 
-  const pplChart = page.getByRole('figure', { name: 'Perplexity against effective bits per weight' });
+  const pplChart = page.getByRole('figure', { name: 'Perplexity against effective bits per weight (lower is better)' });
   await expect(pplChart.locator('.recharts-scatter-symbol')).toHaveCount(2);
-  const speedChart = page.getByRole('figure', { name: 'Scoring speed by preset' });
-  await expect(speedChart.locator('.recharts-bar-rectangle')).toHaveCount(2);
+  const paretoChart = page.getByRole('figure', { name: /^perplexity against scoring speed, with the Pareto front/ });
+  await expect(paretoChart.getByTestId('pareto-front')).toContainText('On the front');
+  // Weights, KV cache and scratch of each preset, stacked.
+  const memoryChart = page.getByRole('figure', { name: 'GPU memory per preset (MB, lower is better)' });
+  await expect(memoryChart.locator('.recharts-bar-rectangle')).toHaveCount(6);
 });
