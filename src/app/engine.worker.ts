@@ -59,13 +59,23 @@ async function device(): Promise<GpuContext> {
   return gpu;
 }
 
-/** How long a failure waits for device.lost to say whether the GPU was lost under it. */
+/**
+ * How long a failure waits for device.lost to say whether the GPU was lost under it. A read-back
+ * in flight fails at once on the page's side ("Buffer was unmapped before mapping was resolved"),
+ * while device.lost comes from the GPU process, which may first finish the long dispatch it is
+ * running (seconds on SwiftShader): such failures wait longer than the rest.
+ */
 const LOST_GRACE_MS = 1000;
+const READBACK_LOST_GRACE_MS = 30_000;
 
-/** The reason the device was lost, if it is or becomes lost within LOST_GRACE_MS; otherwise null. */
-function lostSoon(): Promise<string | null> {
+function looksLikeLostReadback(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'AbortError' || e.name === 'OperationError' || /mapAsync|unmapped before mapping/i.test(e.message));
+}
+
+/** The reason the device was lost, if it is or becomes lost within `graceMs`; otherwise null. */
+function lostSoon(graceMs: number): Promise<string | null> {
   if (!lostReason) return Promise.resolve(null);
-  return Promise.race([lostReason, new Promise<null>((resolve) => setTimeout(() => resolve(null), LOST_GRACE_MS))]);
+  return Promise.race([lostReason, new Promise<null>((resolve) => setTimeout(() => resolve(null), graceMs))]);
 }
 
 async function fetchText(url: string): Promise<string> {
@@ -197,8 +207,8 @@ const api: EngineApi = {
       await Promise.race([work, lost]);
     } catch (e) {
       if (!(e instanceof DeviceLostError) && !controller.signal.aborted) {
-        // A read-back in flight fails ("Buffer was unmapped before mapping was resolved") before device.lost settles: wait for it briefly.
-        const reason = await lostSoon();
+        // Was the GPU lost under this failure? device.lost may settle after it (see LOST_GRACE_MS).
+        const reason = await lostSoon(looksLikeLostReadback(e) ? READBACK_LOST_GRACE_MS : LOST_GRACE_MS);
         if (reason !== null) throw new DeviceLostError(reason);
       }
       // An abort can surface as the signal's own AbortError (during the weight upload): one name for the page.
