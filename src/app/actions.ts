@@ -9,8 +9,7 @@ import type { TaskRequest } from '../eval/sweep';
 import { taskEntry } from '../eval/tasks/registry';
 import { formatPreset, parsePreset } from '../quant/presets';
 import { historyJson } from '../results/export';
-import { deleteRecord, recordsPage, saveRecord, unreadableEntries } from '../results/history';
-import { linkFor } from '../results/link';
+import { recordsPage, saveRecord, unreadableEntries } from '../results/history';
 import { newRecordId, type ResultRecord } from '../results/record';
 import { requestPersistence, StorageError, storageSpace } from '../results/storage';
 import { cellName, type ModelSource, type OpenEvent, type SweepEvent } from './engineApi';
@@ -20,7 +19,7 @@ import { DEFAULT_MODEL_ID } from '../model/builtin';
 import { builtinModel } from './models';
 import { gpuProblem, isCancelled, modelProblem, runProblem } from './problems';
 import { engineProblem } from './runProblems';
-import { comparisonKey, useLab } from './store';
+import { useLab } from './store';
 import { deletePlan, loadPlans, savePlan, type SweepPlan } from './sweepPlans';
 
 /**
@@ -90,7 +89,6 @@ async function refreshStored(): Promise<void> {
         history,
         historyLoaded: true,
         unfinished: [...plans, ...s.unfinished.filter((p) => !stored.has(p.id) && s.unsavedPlans.has(p.id))],
-        viewKey: s.viewKey ?? (history[0] ? comparisonKey(history[0]) : null),
         notice: skipped ? `${skipped} stored result${skipped === 1 ? ' was' : 's were'} unreadable and left out.` : s.notice,
       };
     });
@@ -330,7 +328,7 @@ async function keepRecord(record: ResultRecord): Promise<void> {
     set((s) => ({ unsaved: [record, ...s.unsaved] }));
     await storageTrouble(e);
   }
-  set((s) => ({ history: [record, ...s.history.filter((r) => r.id !== record.id)], viewKey: comparisonKey(record) }));
+  set((s) => ({ history: [record, ...s.history.filter((r) => r.id !== record.id)] }));
 }
 
 function finishedText(now: number, done: number, total: number): string {
@@ -360,23 +358,6 @@ export async function cancel(): Promise<void> {
   await restartEngine();
 }
 
-export async function removeResult(id: string): Promise<void> {
-  await deleteRecord(id);
-  set((s) => ({ history: s.history.filter((r) => r.id !== id), unsaved: s.unsaved.filter((r) => r.id !== id) }));
-}
-
-/** Puts the record's permalink on the clipboard, and on the page for copying by hand where the clipboard is refused. */
-export async function copyLink(record: ResultRecord, where: 'results' | 'history'): Promise<void> {
-  const { url } = await linkFor([record], location.href);
-  let copied = true;
-  try {
-    await navigator.clipboard.writeText(url);
-  } catch {
-    copied = false;
-  }
-  set({ shareLink: { where, preset: record.preset.name, url, copied } });
-}
-
 function download(records: readonly ResultRecord[], name: string): void {
   const blob = new Blob([historyJson(records)], { type: 'application/json' });
   const url = URL.createObjectURL(blob);
@@ -386,10 +367,6 @@ function download(records: readonly ResultRecord[], name: string): void {
   a.click();
   // The download has started from the object URL by the time the click returns.
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-export function exportHistory(): void {
-  download(get().history, 'quantlab-history');
 }
 
 /** The results storage could not keep, as a history file that History's import (or any JSON reader) opens. */

@@ -94,10 +94,6 @@ export interface LabState {
   unfinished: SweepPlan[];
   /** Unfinished sweeps this tab holds that storage refused to keep (a reload loses them). */
   unsavedPlans: Set<string>;
-  /** The comparison the results table and charts show: records sharing model, text and window settings. */
-  viewKey: string | null;
-  /** The permalink made last, shown so it can be copied by hand too. */
-  shareLink: { where: 'results' | 'history'; preset: string; url: string; copied: boolean } | null;
   notice: string;
 
   /** What Results shows (resultsActions.ts). */
@@ -147,8 +143,6 @@ export const useLab = create<LabState>(() => ({
   historyLoaded: false,
   unfinished: [],
   unsavedPlans: new Set(),
-  viewKey: null,
-  shareLink: null,
   notice: '',
   results: { picked: null, overlays: [], share: null, problem: '' },
 }));

@@ -25,7 +25,6 @@ import {
   saveRecord,
   unreadableEntries,
 } from '../../src/results/history';
-import { closeProgress, progressKey, saveProgress, type RunProgress } from '../../src/results/progress';
 import type { ResultRecord } from '../../src/results/record';
 import { requestPersistence, StorageError } from '../../src/results/storage';
 import { sweepRecords } from '../results/sweepFixture';
@@ -60,9 +59,7 @@ const v1Record = {
 
 async function resetDatabases(): Promise<void> {
   await closeHistory();
-  await closeProgress();
   await deleteDB(HISTORY_DB);
-  await deleteDB('quantlab-progress');
 }
 
 beforeEach(resetDatabases);
@@ -245,29 +242,6 @@ describe('a full disk', () => {
     expect(await getRecord(huge.id)).toBeNull();
     expect((await listSweeps({ offset: 0, limit: 10 })).sweeps[0].count).toBe(1);
     expect(await countRecords()).toBe(1);
-  });
-
-  it('says when a checkpoint could not be kept', async () => {
-    const progress: RunProgress = {
-      key: progressKey({ model: 'quantlab-tiny', preset: 'fp16', dataset: 'held-out', nCtx: 512 }),
-      model: 'quantlab-tiny',
-      source: { kind: 'default' },
-      preset: 'fp16',
-      dataset: 'held-out',
-      nCtx: 512,
-      limit: null,
-      windowsTotal: 90,
-      window_nll: [],
-      bytes_scored: 0,
-      updatedAt: new Date().toISOString(),
-    };
-    await saveProgress(progress);
-    const error = await saveProgress({ ...progress, window_nll: Array.from({ length: 500_000 }, (_, i) => i / 3) }).then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(StorageError);
-    expect((error as StorageError).message).toMatch(/full(: .* used)?; saving the progress of this run needs about [\d.]+ MB more\. If the page closes now/);
   });
 
   it('asks the browser to keep the storage', async () => {
