@@ -68,9 +68,18 @@ export function batchTokens(gpu: GpuContext, vocab: number, context: number): nu
   return Math.max(1, Math.min(512, fit, context));
 }
 
-function openSession(ctx: CellContext, contextLength: number): InferenceSession {
+/**
+ * How log-likelihood and generation cells keep an unquantized KV cache: in f32. lm-eval's HFLM
+ * keeps K and V in the dtype the model runs in, and its f32 run of the 16-bit weights is what
+ * these scores match (test/eval/lm-eval-agreement.test.ts); a 16-bit cache moves a request's
+ * log-likelihood by up to about 1e-2 on quantlab-tiny. Presets that quantize the cache still do.
+ * Perplexity and KL divergence keep llama-perplexity's 16-bit cache.
+ */
+export const ITEM_PLAIN_KV_BITS: 16 | 32 = 32;
+
+function openSession(ctx: CellContext, contextLength: number, plainKvBits: 16 | 32 = 16): InferenceSession {
   const vocab = ctx.model.config.vocabSize;
-  return new InferenceSession(ctx.gpu, ctx.gpuModel, { contextLength, maxBatch: batchTokens(ctx.gpu, vocab, contextLength) });
+  return new InferenceSession(ctx.gpu, ctx.gpuModel, { contextLength, maxBatch: batchTokens(ctx.gpu, vocab, contextLength), plainKvBits });
 }
 
 function progressReporter(ctx: CellContext, unit: CellProgress['unit'], total: number, resumed: number) {
@@ -147,7 +156,7 @@ export async function runItemCell(ctx: CellContext): Promise<CellOutcome> {
   if (done === 0) for (const k of task.itemKeys) items[k] = [];
   const resumed = done;
   const report = progressReporter(ctx, 'items', total, resumed);
-  const session = openSession(ctx, maxLength);
+  const session = openSession(ctx, maxLength, ITEM_PLAIN_KV_BITS);
   const scorer = new LoglikelihoodScorer(session, { prefixReuse: ctx.prefixReuse });
   const encodeOptions = { prefixTokenId: ctx.tokens.prefixTokenId, bosText: ctx.tokens.bosText };
   const encode = (r: { context: string; continuation: string }): EncodedRequest => encodeRequest(ctx.model.tokenizer, r, encodeOptions);

@@ -1,6 +1,6 @@
 /**
  * `quantlab eval` as a sweep and `quantlab merge`: shards of one command line run disjoint cells
- * and merge into one sweep; a task's file is imported through the data importers (PIQA's
+ * and merge into one sweep (JSON lines, or CSV); a task's file is imported through the data importers (PIQA's
  * original two files); a task with no data says what to pass.
  */
 import { execFile } from 'node:child_process';
@@ -41,6 +41,15 @@ describe('quantlab eval sweeps and merge', () => {
     expect(new Set(records.map((r) => r.sweep)).size).toBe(1);
     for (const r of records) expect(parseRecord(r).ok).toBe(true);
     expect(records.find((r) => r.preset.name === 'fp16' && r.task.name === 'kl-divergence').metrics.kld_mean).toBe(0);
+    // The same sweep as CSV, the columns of the page's history export (src/results/export.ts).
+    const csv = await quantlab(['merge', '--csv', ...files], env);
+    expect(csv.code, csv.stderr).toBe(0);
+    const lines = csv.stdout.split('\r\n');
+    expect(lines).toHaveLength(records.length + 2);
+    expect(lines[0].startsWith('preset,bits_per_weight,task,')).toBe(true);
+    const cells = lines.slice(1, -1).map((l) => l.split(','));
+    expect(cells.map((c) => `${c[0]}/${c[2]}`).sort()).toEqual(records.map((r) => `${r.preset.name}/${r.task.name}`).sort());
+
     const twice = await quantlab(['merge', files[0], files[0]], env);
     expect(twice.code).toBe(1);
     expect(twice.stderr).toMatch(/the same cell twice/);

@@ -4,8 +4,10 @@
  * `quantlab eval --data TASK=FILE` reads them. For every item of every fixture, QuantLab builds the
  * harness's request strings and tokens exactly (cheap: no GPU). On the GPU (fp16 preset,
  * SwiftShader) each request's log-likelihood is within 1e-3 of the harness's, its greedy flag the
- * same, and the item's metrics (acc, acc_norm, mc2's mass, lambada's acc) agree item by item; CI
- * scores the first LM_EVAL_ITEMS items of each task (default 1), LM_EVAL_ITEMS=100 all of them.
+ * same, and the item's metrics (acc, acc_norm, mc2's mass, lambada's acc) agree item by item. By
+ * default (CI) the GPU scores the first item of each task, MMLU of one subject (its four fixtures
+ * take the same path, about 700 tokens an item); LM_EVAL_ITEMS=N scores the first N items of every
+ * fixture (LM_EVAL_ITEMS=100: all of them).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +19,7 @@ import { openFileStore } from '../../src/data/nodeStore';
 import { DEFAULT_MODEL_DIR } from '../../src/cli/source';
 import { destroyModel, uploadModel, type GpuModel } from '../../src/engine/model';
 import { InferenceSession } from '../../src/engine/session';
-import { batchTokens } from '../../src/eval/cells';
+import { batchTokens, ITEM_PLAIN_KV_BITS } from '../../src/eval/cells';
 import { encodeRequest, LoglikelihoodScorer, type EncodedRequest, type LoglikelihoodRequest, type LoglikelihoodResult } from '../../src/eval/loglikelihood';
 import { modelTokens, type ModelTokens } from '../../src/eval/modelTokens';
 import { taskEntry } from '../../src/eval/tasks/registry';
@@ -32,14 +34,15 @@ const FIXTURES = new URL('../fixtures/lm-eval/', import.meta.url).pathname;
 const DATASETS = new URL('../../../shared/datasets/', import.meta.url).pathname;
 const TOLERANCE = 1e-3;
 
-function itemsOnGpu(): number {
+function itemsOnGpu(): number | null {
   const given = process.env.LM_EVAL_ITEMS;
-  if (given === undefined || given === '') return 1;
+  if (given === undefined || given === '') return null;
   const n = Number(given);
   if (!Number.isInteger(n) || n < 1 || n > 100) throw new Error(`LM_EVAL_ITEMS=${given} is not a whole number from 1 to 100`);
   return n;
 }
-const GPU_ITEMS = itemsOnGpu();
+const ITEMS_GIVEN = itemsOnGpu();
+const GPU_ITEMS = ITEMS_GIVEN ?? 1;
 
 interface FixtureRequest {
   context?: string;
@@ -95,6 +98,8 @@ const CASES: Case[] = [
     subject: s,
   })),
 ];
+
+const GPU_CASES = ITEMS_GIVEN === null ? CASES.filter((c) => c.subject === undefined || c.subject === MMLU_SUBJECTS[0]) : CASES;
 
 const readFixture = (file: string): Fixture => JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));
 
@@ -189,7 +194,7 @@ describe.each(CASES)("lm-eval's requests for $file", (c) => {
   });
 });
 
-describe(`quantlab-tiny fp16 on the GPU against lm-eval (first ${GPU_ITEMS} items of each task)`, () => {
+describe(`quantlab-tiny fp16 on the GPU against lm-eval (the first ${GPU_ITEMS} item(s) of ${GPU_CASES.length} fixtures)`, () => {
   let gpu: GpuContext;
   let gpuModel: GpuModel;
   let session: InferenceSession;
@@ -198,9 +203,9 @@ describe(`quantlab-tiny fp16 on the GPU against lm-eval (first ${GPU_ITEMS} item
   beforeAll(async () => {
     gpu = await testGpu();
     gpuModel = await uploadModel(gpu, model.config, model.weights, parsePreset('fp16'));
-    // lm-eval's max_length was 1024, the model's context.
+    // As the sweep's item cells open it: lm-eval's max_length was 1024, the model's context.
     const context = model.config.maxPositions;
-    session = new InferenceSession(gpu, gpuModel, { contextLength: context, maxBatch: batchTokens(gpu, model.config.vocabSize, context) });
+    session = new InferenceSession(gpu, gpuModel, { contextLength: context, maxBatch: batchTokens(gpu, model.config.vocabSize, context), plainKvBits: ITEM_PLAIN_KV_BITS });
     scorer = new LoglikelihoodScorer(session);
     return () => {
       scorer.dispose();
@@ -209,7 +214,7 @@ describe(`quantlab-tiny fp16 on the GPU against lm-eval (first ${GPU_ITEMS} item
     };
   }, 300_000);
 
-  it.each(CASES)('$file: log-likelihoods within 1e-3, greedy flags and metrics the same, item by item', async (c) => {
+  it.each(GPU_CASES)('$file: log-likelihoods within 1e-3, greedy flags and metrics the same, item by item', async (c) => {
     const fixture = readFixture(c.file);
     const items = built.get(c.file)!.slice(0, GPU_ITEMS);
     const results = await scorer.score(items.map((it) => it.requests.map(encode)));
