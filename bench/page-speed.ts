@@ -23,25 +23,23 @@ try {
   // Any document of the origin is a secure context with navigator.gpu; this one starts no app
   // (and no engine worker of its own) beside the benchmark.
   await page.goto(`http://127.0.0.1:${PORT}/models/quantlab-tiny/config.json`);
-  const summaries = await page.evaluate(
-    async ({ presets, promptTokens, decodeTokens }) => {
-      const load = (path: string) => import(/* @vite-ignore */ path);
-      const { acquireBrowserGpu } = await load('/src/gpu/browser.ts');
-      const { urlModelFiles } = await load('/src/model/remote.ts');
-      const { loadModel } = await load('/src/model/load.ts');
-      const { runSpeedBenchmark } = await load('/src/eval/speed.ts');
-      const gpu = await acquireBrowserGpu();
-      const model = await loadModel(await urlModelFiles('/models/quantlab-tiny/'));
-      const text = await (await fetch('/models/quantlab-tiny/heldout.txt')).text();
-      const out: string[] = [`${gpu.info.description}`];
-      for (const preset of presets) {
-        const result = await runSpeedBenchmark(gpu, model, text, { preset, promptTokens, decodeTokens, repeat: 1 });
-        out.push(result.summary);
-      }
-      return out;
-    },
-    { presets, promptTokens, decodeTokens },
-  );
+  // Sent as text: vite-node rewrites the dynamic imports of a function written here.
+  const script = `(async () => {
+    const { acquireBrowserGpu } = await import('/src/gpu/browser.ts');
+    const { urlModelFiles } = await import('/src/model/remote.ts');
+    const { loadModel } = await import('/src/model/load.ts');
+    const { runSpeedBenchmark } = await import('/src/eval/speed.ts');
+    const gpu = await acquireBrowserGpu();
+    const model = await loadModel(await urlModelFiles('/models/quantlab-tiny/'));
+    const text = await (await fetch('/models/quantlab-tiny/heldout.txt')).text();
+    const out = [gpu.info.description];
+    for (const preset of ${JSON.stringify(presets)}) {
+      const options = { preset, promptTokens: ${promptTokens}, decodeTokens: ${decodeTokens}, repeat: 1 };
+      out.push((await runSpeedBenchmark(gpu, model, text, options)).summary);
+    }
+    return out;
+  })()`;
+  const summaries = (await page.evaluate(script)) as string[];
   for (const line of summaries) console.log(line);
 } finally {
   await browser.close();

@@ -128,9 +128,8 @@ export class InferenceSession {
    * One greedy decode step: runs `token` at `position` and returns the id of the largest logit
    * (the first, on ties), found on the GPU; only that id is read back.
    */
-  async decodeGreedy(token: number, position: number): Promise<number> {
-    const pass = this.prepare([token], position);
-    return this.readToken([...pass, ...encodeArgmax(this.gpu, this.logits, this.token, 0, this.model.config.vocabSize)]);
+  decodeGreedy(token: number, position: number): Promise<number> {
+    return this.readToken(this.prepare([token], position, true));
   }
 
   /** The greedy next token after the last forward(): the argmax of its last row, read back alone. */
@@ -139,12 +138,15 @@ export class InferenceSession {
     return this.readToken(encodeArgmax(this.gpu, this.logits, this.token, this.lastTokens - 1, vocab));
   }
 
-  private async readToken(dispatches: readonly Dispatch[]): Promise<number> {
-    return new Uint32Array(await this.gpu.runAndRead(dispatches, this.token, this.tokenStaging))[0];
+  private readToken(dispatches: readonly Dispatch[]): Promise<number> {
+    return this.gpu.runAndRead(dispatches, this.token, this.tokenStaging, (bytes) => new Uint32Array(bytes)[0]);
   }
 
-  /** Checks a forward call, writes its token ids and position, and returns its recorded pass. */
-  private prepare(ids: ArrayLike<number>, startPos: number): Dispatch[] {
+  /**
+   * Checks a forward call, writes its token ids and position, and returns its recorded pass;
+   * `greedy` appends the argmax of its last row.
+   */
+  private prepare(ids: ArrayLike<number>, startPos: number, greedy = false): Dispatch[] {
     const c = this.model.config;
     const m = ids.length;
     if (m === 0 || m > this.options.maxBatch) throw new Error(`forward takes 1 to ${this.options.maxBatch} tokens, got ${m}`);
@@ -163,17 +165,18 @@ export class InferenceSession {
     this.positionWord[0] = startPos;
     this.gpu.write(this.position, this.positionWord);
     this.lastTokens = m;
-    return this.pass(m);
+    return this.pass(m, greedy);
   }
 
   /** The recorded forward pass of m tokens; tests switch kernel families, so those are part of the key. */
-  private pass(m: number): Dispatch[] {
-    const key = `${m}|${this.gpu.directKernels}|${integerDot(this.gpu)}`;
+  private pass(m: number, greedy: boolean): Dispatch[] {
+    const key = `${m}|${greedy}|${this.gpu.directKernels}|${integerDot(this.gpu)}`;
     let pass = this.recorded.get(key);
     if (pass) {
       this.recorded.delete(key);
     } else {
       pass = this.record(m);
+      if (greedy) pass.push(...encodeArgmax(this.gpu, this.logits, this.token, m - 1, this.model.config.vocabSize));
       if (this.recorded.size >= MAX_RECORDED_PASSES) this.recorded.delete(this.recorded.keys().next().value as string);
     }
     this.recorded.set(key, pass);

@@ -275,25 +275,28 @@ export class GpuContext {
 
   /**
    * Runs `dispatches`, then copies the first `staging.size` bytes of `source` into the caller's
-   * reused staging buffer and reads them: one submit and one small read, nothing allocated.
+   * reused staging buffer and hands them to `read` while mapped: one submit and one small read,
+   * nothing allocated.
    */
-  async runAndRead(dispatches: readonly Dispatch[], source: GPUBuffer, staging: GPUBuffer): Promise<ArrayBuffer> {
+  async runAndRead<T>(dispatches: readonly Dispatch[], source: GPUBuffer, staging: GPUBuffer, read: (bytes: ArrayBuffer) => T): Promise<T> {
     this.throwIfBroken();
     const encoder = this.device.createCommandEncoder();
     this.encode(encoder, dispatches);
     encoder.copyBufferToBuffer(source, 0, staging, 0, staging.size);
     this.device.queue.submit([encoder.finish()]);
-    return this.mapped(staging);
+    return this.mapped(staging, read);
   }
 
-  private async mapped(staging: GPUBuffer): Promise<ArrayBuffer> {
+  private async mapped<T>(staging: GPUBuffer, read: (bytes: ArrayBuffer) => T): Promise<T> {
     await staging.mapAsync(GPUMapMode.READ);
     this.throwIfBroken();
-    const copy = staging.getMappedRange().slice(0);
-    staging.unmap();
-    for (const b of this.retired) b.destroy();
-    this.retired = [];
-    return copy;
+    try {
+      return read(staging.getMappedRange());
+    } finally {
+      staging.unmap();
+      for (const b of this.retired) b.destroy();
+      this.retired = [];
+    }
   }
 
   private throwIfBroken(): void {
@@ -312,7 +315,7 @@ export class GpuContext {
     encoder.copyBufferToBuffer(buffer, offset, staging, 0, size);
     this.device.queue.submit([encoder.finish()]);
     try {
-      return await this.mapped(staging);
+      return await this.mapped(staging, (bytes) => bytes.slice(0));
     } finally {
       staging.destroy();
     }
