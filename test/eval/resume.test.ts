@@ -32,7 +32,7 @@ const SPEC: SweepSpec = {
   id: 'resume-test',
   presets: ['kv4'],
   tasks: [
-    { task: 'quantlab_continuation', limit: 3 },
+    { task: 'quantlab_continuation', limit: 2 },
     { task: 'kl-divergence', limit: 2, settings: { n_ctx: 32 } },
   ],
 };
@@ -59,9 +59,9 @@ describe('an interrupted sweep resumes from its checkpoints', () => {
       return { signal: controller.signal, onProgress, seen };
     };
     const records: ResultRecord[] = [];
-    const first = stopAt('quantlab_continuation', 2);
+    const first = stopAt('quantlab_continuation', 1);
     await expect(run({ checkpoints, signal: first.signal, onProgress: first.onProgress })).rejects.toThrow(CancelledError);
-    expect((await checkpoints.list()).map((c) => c.done)).toEqual([2]);
+    expect((await checkpoints.list()).map((c) => c.done)).toEqual([1]);
 
     const second = stopAt('kl-divergence', 1);
     const continuation: number[] = [];
@@ -76,8 +76,8 @@ describe('an interrupted sweep resumes from its checkpoints', () => {
         },
       }),
     ).rejects.toThrow(CancelledError);
-    // The continuation cell went on from item 2 (its first report is 2), ran item 3 alone, and finished.
-    expect(continuation).toEqual([2, 3]);
+    // The continuation cell went on from item 1 (its first report is 1), ran item 2 alone, and finished.
+    expect(continuation).toEqual([1, 2]);
     expect(records.map((r) => r.task.name)).toEqual(['quantlab_continuation']);
     expect((await checkpoints.list()).map((c) => c.done)).toEqual([1]);
 
@@ -89,8 +89,8 @@ describe('an interrupted sweep resumes from its checkpoints', () => {
     const c = byTask(records, 'quantlab_continuation');
     expect(c.items).toEqual(byTask(whole, 'quantlab_continuation').items);
     expect(c.metrics).toEqual(byTask(whole, 'quantlab_continuation').metrics);
-    expect(c.items!.acc).toHaveLength(3);
-    // This run scored one item: 3 - 2 resumed.
+    expect(c.items!.acc).toHaveLength(2);
+    // This run scored one item: 2 - 1 resumed.
     expect(c.timing.items_per_second * c.timing.score_seconds).toBeCloseTo(1, 6);
     const k = byTask(records, 'kl-divergence');
     expect(k.metrics).toEqual(byTask(whole, 'kl-divergence').metrics);
