@@ -28,7 +28,7 @@ const CSP_DIRECTIVES = [
 /** frame-ancestors is obeyed only in a header, not in a <meta> policy. */
 export const CONTENT_SECURITY_POLICY = [...CSP_DIRECTIVES, "frame-ancestors 'none'"].join('; ');
 
-/** What a static host should send with every file (README: "Serving QuantLab"). */
+/** What a static host should send with every file (README: "Serving the lab from a static host"). */
 export const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
