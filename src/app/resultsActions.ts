@@ -9,8 +9,10 @@ import { deleteSweep, deleteUnreadable, recordsOfSweep, storedHistoryFile } from
 import { linkFor } from '../results/link';
 import type { ResultRecord } from '../results/record';
 import type { SweepSpec } from '../results/sweep';
+import { TASKS } from '../eval/tasks/registry';
 import { BUILTIN_PRESET_NAMES, formatPreset, parsePreset } from '../quant/presets';
-import { useLab, type LabState } from './store';
+import { offeredTasks } from './offeredTasks';
+import { useLab, type LabState, type TaskChoice } from './store';
 
 const set = useLab.setState;
 const get = useLab.getState;
@@ -169,7 +171,7 @@ export async function openResultsFile(file: File): Promise<void> {
  * Sets the lab up to run a shared sweep again on this GPU: its presets ticked (those this version
  * reads) and its window length; the person presses Run. Returns what could not be taken over.
  */
-export function prepareRerun(spec: SweepSpec): { presets: string[]; unknown: string[] } {
+export function prepareRerun(spec: SweepSpec): { presets: string[]; unknown: string[]; tasks: string[] } {
   const presets: string[] = [];
   const unknown: string[] = [];
   for (const name of spec.presets) {
@@ -180,15 +182,30 @@ export function prepareRerun(spec: SweepSpec): { presets: string[]; unknown: str
     }
   }
   const nCtx = spec.tasks.find((t) => t.settings.n_ctx !== undefined)?.settings.n_ctx;
-  const tasks = spec.tasks.map((t) => t.name).join(', ');
+  // Tasks this page can run now are ticked with the shared limit and shots; the others are named.
+  const offered = new Set(offeredTasks(useLab.getState().datasets.stored.map((d) => d.name)).map((t) => t.name));
+  const tasks: Record<string, TaskChoice> = {};
+  const unknownTasks: string[] = [];
+  const needData: string[] = [];
+  for (const t of spec.tasks) {
+    if (!TASKS.some((entry) => entry.name === t.name)) unknownTasks.push(t.name);
+    else if (!offered.has(t.name)) needData.push(t.name);
+    else tasks[t.name] = { on: true, limit: t.limit == null ? '' : String(t.limit), shots: t.shots == null ? '' : String(t.shots) };
+  }
+  const notUnderstood = [...unknown, ...unknownTasks];
   set((s) => ({
     selected: presets.length ? [...new Set(presets)] : s.selected,
     // Presets the picker does not list yet join its custom ones, so their rows (and ticks) show.
     customPresets: [...s.customPresets, ...presets.filter((p) => !(BUILTIN_PRESET_NAMES as readonly string[]).includes(p) && !s.customPresets.includes(p))],
     nCtx: nCtx !== undefined ? String(nCtx) : s.nCtx,
+    tasks: Object.keys(tasks).length
+      ? { ...Object.fromEntries(Object.entries(s.tasks).map(([name, c]) => [name, { ...c, on: false }])), ...tasks }
+      : s.tasks,
     notice:
-      `The shared sweep's presets are ticked (${presets.join(', ') || 'none this version reads'}); it ran ${tasks} on ${spec.model.name}. Press Run to measure them on this GPU.` +
-      (unknown.length ? ` Not understood here: ${unknown.join(', ')}.` : ''),
+      `The shared sweep's presets (${presets.join(', ') || 'none this version reads'}) and tasks (${Object.keys(tasks).join(', ') || 'none this version runs'}) are ticked; ` +
+      `it ran on ${spec.model.name}. Press Run to measure them on this GPU.` +
+      (needData.length ? ` Import the datasets of ${needData.join(', ')} under "Datasets in this browser" to run them too.` : '') +
+      (notUnderstood.length ? ` Not understood here: ${notUnderstood.join(', ')}.` : ''),
   }));
-  return { presets, unknown };
+  return { presets, unknown, tasks: Object.keys(tasks) };
 }

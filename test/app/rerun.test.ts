@@ -18,4 +18,26 @@ describe('running a shared sweep again', () => {
     expect(state.nCtx).toBe('512');
     expect(state.notice).toContain('Not understood here: not-a-preset.');
   });
+
+  test('ticks the tasks this page can run with their limits and shots, and names those that need a dataset', () => {
+    const [spec] = sweepSpecs(studyRecords('quantlab-tiny'));
+    const base = spec.tasks[0];
+    const odd = {
+      ...spec,
+      tasks: [
+        { ...base, name: 'quantlab_continuation', limit: 50, shots: 0 },
+        { ...base, name: 'arc_easy', limit: 200, shots: 0 },
+        { ...base, name: 'no_such_task', limit: null, shots: 0 },
+      ],
+    };
+    useLab.setState({ tasks: { perplexity: { on: true, limit: '', shots: '' } } });
+    const { tasks } = prepareRerun(odd);
+    const state = useLab.getState();
+    // No dataset is stored in this test's store, so only the shipped task is ticked.
+    expect(tasks).toEqual(['quantlab_continuation']);
+    expect(state.tasks.quantlab_continuation).toEqual({ on: true, limit: '50', shots: '0' });
+    expect(state.tasks.perplexity.on).toBe(false);
+    expect(state.notice).toContain('Import the datasets of arc_easy under "Datasets in this browser"');
+    expect(state.notice).toContain('no_such_task');
+  });
 });

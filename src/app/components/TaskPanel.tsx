@@ -1,21 +1,14 @@
 import { useShallow } from 'zustand/react/shallow';
-import { DATASETS } from '../../data';
 import { firstScored } from '../../eval/perplexity';
-import { TASKS, type TaskEntry } from '../../eval/tasks/registry';
 import { parsePreset } from '../../quant/presets';
 import { cancel, readTaskFields, readTasks, runSelected } from '../actions';
+import { offeredTasks } from '../offeredTasks';
 import { presetFit } from '../presetInfo';
 import { count, counted } from '../format';
 import { useLab, type LabState, type TaskChoice } from '../store';
 import { ProblemNotice } from './ProblemNotice';
 import { RunProgress } from './RunProgress';
 import { StorageProblem } from './StorageProblem';
-
-/** The tasks the lab can run now: the text tasks, the lab's own datasets, and every task whose dataset is stored here. */
-export function offeredTasks(stored: readonly string[]): TaskEntry[] {
-  const have = new Set(stored);
-  return TASKS.filter((t) => t.schema === 'text' || t.embedded !== null || have.has(DATASETS[t.dataset]?.storedAs ?? t.dataset));
-}
 
 function statusText(s: LabState): string {
   if (s.gpu.status === 'connecting') return 'Connecting to the GPU…';
