@@ -13,6 +13,7 @@ import type { GpuContext } from '../gpu/context';
 import { GROUP_MULTIPLE, packedSizes, wordsPerGroup } from '../quant/layout';
 import type { ActivationQuant, WeightQuant } from '../quant/preset';
 import { grid } from './ops/grid';
+import { encodeMatvec, fastMatvecFits } from './ops/matvec';
 
 export class LinearError extends Error {
   constructor(message: string) {
@@ -268,7 +269,9 @@ export function encodeLinear(
       return;
     }
     const input = act ? fakeQuantized(gpu, pass, x, m, w.cols, act) : x;
-    if (m === 1) {
+    if (m === 1 && fastMatvecFits(w)) {
+      encodeMatvec(gpu, pass, w, input, y, placeholder(gpu));
+    } else if (m === 1) {
       gpu.dispatch(pass, gpu.pipeline(code, 'matvec'), [params, input, ...weights], matvecBlocks);
     } else {
       const prefill = prefillDispatch(gpu, w, m);
@@ -278,7 +281,9 @@ export function encodeLinear(
   }
   const input = act ? fakeQuantized(gpu, pass, x, m, w.cols, act) : x;
   const bindings = [gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0], 'uuuu'), input, w.data, bias, y];
-  if (m === 1) {
+  if (m === 1 && fastMatvecFits(w)) {
+    encodeMatvec(gpu, pass, w, input, y, placeholder(gpu));
+  } else if (m === 1) {
     gpu.dispatch(pass, gpu.pipeline(matmulCode, 'matvec'), bindings, matvecBlocks);
   } else {
     const prefill = prefillDispatch(gpu, w, m);
