@@ -114,11 +114,14 @@ function bytesOf(w: Pick<LinearWeight, 'data' | 'scales' | 'zeros' | 'bias'>): n
   return [w.data, w.scales, w.zeros, w.bias].reduce((sum, b) => sum + (b ? b.size : 0), 0);
 }
 
-/** Uploads f16 bits, row-major [rows][cols]; cols must be even (two values a u32). */
+/**
+ * Uploads f16 bits, row-major [rows][cols], or takes a GPU buffer that holds them (made on the
+ * GPU; the layer then owns it); cols must be even (two values a u32).
+ */
 export function createF16Linear(
   gpu: GpuContext,
   label: string,
-  f16: Uint16Array,
+  f16: Uint16Array | GPUBuffer,
   rows: number,
   cols: number,
   bias?: Float32Array,
@@ -126,11 +129,12 @@ export function createF16Linear(
   if (cols % 2 !== 0) {
     throw new LinearError(`${label}: 16-bit weights are packed two to a 32-bit word along a row, so the row width must be even, not ${cols}.`);
   }
-  if (f16.length !== rows * cols) {
-    throw new LinearError(`${label}: expected ${rows}x${cols} = ${rows * cols} weights, got ${f16.length}.`);
+  const count = f16 instanceof Uint16Array ? f16.length : f16.size / 2;
+  if (count !== rows * cols) {
+    throw new LinearError(`${label}: expected ${rows}x${cols} = ${rows * cols} weights, got ${count}.`);
   }
   if (bias && bias.length !== rows) throw new LinearError(`${label}: the bias has ${bias.length} values for ${rows} rows.`);
-  const data = gpu.upload(label, f16);
+  const data = f16 instanceof Uint16Array ? gpu.upload(label, f16) : f16;
   const biasBuffer = bias ? gpu.upload(`${label}.bias`, bias) : null;
   const w = { data, scales: null, zeros: null, bias: biasBuffer };
   return { label, rows, cols, format: 'f16', bits: 16, group: 0, symmetric: false, bytes: bytesOf(w), ...w };

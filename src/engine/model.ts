@@ -11,6 +11,8 @@ export interface TensorSource {
   readF32(name: string): Promise<Float32Array>;
   /** The dtype a tensor is stored in, where the source knows it (F16, BF16, F32). */
   info?(name: string): { dtype: string };
+  /** Makes a 16-bit tensor of `count` values on the GPU instead of reading it (the bench's synthetic models). */
+  f16OnGpu?(gpu: GpuContext, name: string, count: number): GPUBuffer;
 }
 
 /** One transformer block's weights on the GPU. */
@@ -124,7 +126,8 @@ export async function uploadModel(
 
   const linear = async (name: string, rows: number, cols: number, quantize: boolean): Promise<LinearWeight> => {
     const bias = config.attentionBias && /(q|k|v)_proj$/.test(name) ? await weights.readF32(`${name}.bias`) : undefined;
-    const f16 = createF16Linear(gpu, name, await weights.readF16(`${name}.weight`), rows, cols, bias);
+    const values = weights.f16OnGpu ? weights.f16OnGpu(gpu, `${name}.weight`, rows * cols) : await weights.readF16(`${name}.weight`);
+    const f16 = createF16Linear(gpu, name, values, rows, cols, bias);
     finite.count(`${name}.weight`, f16.data, 'f16', rows * cols);
     if (f16.bias) finite.count(`${name}.bias`, f16.bias, 'f32', rows);
     if (!quantize) return f16;
@@ -141,9 +144,11 @@ export async function uploadModel(
   };
 
   const { hiddenSize: hidden, intermediateSize: inter, numHeads, numKvHeads, headDim } = config;
-  const embeddingBits = await weights.readF16('model.embed_tokens.weight');
-  const embedding = gpu.upload('model.embed_tokens.weight', embeddingBits);
-  finite.count('model.embed_tokens.weight', embedding, 'f16', embeddingBits.length);
+  const embeddingCount = config.vocabSize * hidden;
+  const embedding = weights.f16OnGpu
+    ? weights.f16OnGpu(gpu, 'model.embed_tokens.weight', embeddingCount)
+    : gpu.upload('model.embed_tokens.weight', await weights.readF16('model.embed_tokens.weight'));
+  finite.count('model.embed_tokens.weight', embedding, 'f16', embeddingCount);
   step('model.embed_tokens.weight');
 
   const blocks: GpuBlock[] = [];
