@@ -56,11 +56,12 @@ export function benchCommand(): Command {
     const given = (name: string) => command.getOptionValueSource(name) === 'cli';
     const misplaced = opts.kernels ? MODEL_ONLY.filter(given) : KERNELS_ONLY.filter(given);
     if (misplaced.length > 0) {
-      const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      const flags = misplaced.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
+      const one = misplaced.length === 1;
       throw new InvalidArgumentError(
         opts.kernels
-          ? `--kernels times the kernels alone: ${misplaced.map(flag).join(', ')} belong to a model bench`
-          : `${misplaced.map(flag).join(', ')} only apply with --kernels`,
+          ? `--kernels times the kernels alone: ${flags} ${one ? 'is' : 'are'} for a model bench`
+          : `${flags} only ${one ? 'applies' : 'apply'} with --kernels`,
       );
     }
     const print = (record: object, summary: string) => process.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${summary}\n`);
