@@ -28,7 +28,7 @@ def main(folder):
     models = [r for r in records(folder, "models.jsonl") if "preset" in r]
     peers = records(folder, "peer-models.jsonl")
     if models or peers:
-        print("| model shape | preset | prefill tok/s (TFLOP/s) | first token ms | decode tok/s | MB a token | GB/s (% of read ceiling) | GPU memory GB |")
+        print("| model | preset | prefill tok/s (TFLOP/s) | first token ms | decode tok/s | MB a token | GB/s (% of read ceiling) | GPU memory GB |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for r in models:
             share = f" ({r['percent_of_read_ceiling']:.0f}%)" if r.get("percent_of_read_ceiling") is not None else ""
