@@ -49,10 +49,9 @@ fn matvec(
   }
 }
 
-// A 64x64 tile of y a workgroup, K in steps of 8; each of the 256 invocations loads one pair
-// of x and one of W, and keeps a 4x4 block of outputs (rows ty + 16i, columns tx + 16j). The
-// two tiles, stored k-major, take 4 KiB: small workgroup memory also keeps pipeline creation
-// quick where the driver initialises it with generated code (SwiftShader).
+// A 64x64 tile of y a workgroup, K in steps of TILE_K (32); each of the 256 invocations loads four
+// pairs of x and four of W a step, and keeps a 4x4 block of outputs (rows ty + 16i, columns tx +
+// 16j). The two tiles, stored k-major, take 16 KiB.
 @compute @workgroup_size(256)
 fn matmul(
   @builtin(workgroup_id) wid: vec3<u32>,
@@ -69,28 +68,30 @@ fn matmul(
   let tx = lid % 16u;
   let ty = lid / 16u;
   let half_k = params.k / 2u;
-  // The pair this invocation loads: row r of the tile, columns c and c + 1.
-  let r = lid / 4u;
-  let c = (lid % 4u) * 2u;
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
 
   for (var k0 = 0u; k0 < params.k; k0 += TILE_K) {
-    let inside_k = k0 + c < params.k;
-    var xv = vec2<f32>(0.0);
-    if (m0 + r < params.m && inside_k) {
-      xv = x[(m0 + r) * half_k + (k0 + c) / 2u];
+    // Pair p of the step's 64 x 16 pairs: row r of the tile, columns c and c + 1.
+    for (var p = lid; p < TILE * TILE_K / 2u; p += 256u) {
+      let r = p / (TILE_K / 2u);
+      let c = (p % (TILE_K / 2u)) * 2u;
+      let inside_k = k0 + c < params.k;
+      var xv = vec2<f32>(0.0);
+      if (m0 + r < params.m && inside_k) {
+        xv = x[(m0 + r) * half_k + (k0 + c) / 2u];
+      }
+      var wv = vec2<f32>(0.0);
+      if (n0 + r < params.n && inside_k) {
+        wv = unpack2x16float(w[(n0 + r) * half_k + (k0 + c) / 2u]);
+      }
+      xs[c * TILE + r] = xv.x;
+      xs[(c + 1u) * TILE + r] = xv.y;
+      ws[c * TILE + r] = wv.x;
+      ws[(c + 1u) * TILE + r] = wv.y;
     }
-    var wv = vec2<f32>(0.0);
-    if (n0 + r < params.n && inside_k) {
-      wv = unpack2x16float(w[(n0 + r) * half_k + (k0 + c) / 2u]);
-    }
-    xs[c * TILE + r] = xv.x;
-    xs[(c + 1u) * TILE + r] = xv.y;
-    ws[c * TILE + r] = wv.x;
-    ws[(c + 1u) * TILE + r] = wv.y;
     workgroupBarrier();
     let block = tile_products(tx, ty);
     acc0 += block.r0;

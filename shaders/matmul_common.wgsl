@@ -33,7 +33,8 @@ fn reduce_rows(lid: u32, acc: vec4<f32>) -> vec4<f32> {
 }
 
 const TILE = 64u;
-const TILE_K = 8u;
+// K a step: 32, so that a step's two barriers are shared by 32 products an output, not 8.
+const TILE_K = 32u;
 var<workgroup> xs: array<f32, TILE * TILE_K>;
 var<workgroup> ws: array<f32, TILE * TILE_K>;
 

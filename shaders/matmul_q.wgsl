@@ -239,10 +239,8 @@ fn matvec_dot4(
   }
 }
 
-// A 64x64 tile of y a workgroup, K in steps of 8; each of the 256 invocations keeps a 4x4 block
-// of outputs (rows ty + 16i, columns tx + 16j). The two tiles, stored k-major, take 4 KiB
-// (small workgroup memory also keeps pipeline creation quick where the driver initialises it
-// with generated code, as SwiftShader does).
+// A 64x64 tile of y a workgroup, K in steps of TILE_K (32); each of the 256 invocations keeps a
+// 4x4 block of outputs (rows ty + 16i, columns tx + 16j). The two tiles, stored k-major, take 16 KiB.
 @compute @workgroup_size(256)
 fn matmul(
   @builtin(workgroup_id) wid: vec3<u32>,
@@ -265,32 +263,32 @@ fn matmul(
   var acc3 = vec4<f32>(0.0);
 
   for (var k0 = 0u; k0 < params.k; k0 += TILE_K) {
-    // Invocations 0-127 load x (64 rows x 2 vec4), 128-191 dequantize one run of W each.
-    if (lid < 128u) {
-      let r = lid / 2u;
-      let c = (lid % 2u) * 4u;
+    // x: 64 rows x 8 vec4, two an invocation; W: 64 rows x 4 runs of 8, one run an invocation.
+    for (var q = lid; q < TILE * TILE_K / 4u; q += 256u) {
+      let r = q / (TILE_K / 4u);
+      let c = (q % (TILE_K / 4u)) * 4u;
       var xv = vec4<f32>(0.0);
-      if (m0 + r < params.m) {
+      if (m0 + r < params.m && k0 + c < params.k) {
         xv = x[((m0 + r) * params.k + k0 + c) / 4u];
       }
       xs[c * TILE + r] = xv.x;
       xs[(c + 1u) * TILE + r] = xv.y;
       xs[(c + 2u) * TILE + r] = xv.z;
       xs[(c + 3u) * TILE + r] = xv.w;
-    } else if (lid < 192u) {
-      let r = lid - 128u;
-      var lo = vec4<f32>(0.0);
-      var hi = vec4<f32>(0.0);
-      if (n0 + r < params.n) {
-        let j = k0 / params.group;
-        let run = dequant_run((n0 + r) * groups_per_row + j, k0 - j * params.group);
-        lo = run.lo * run.scale;
-        hi = run.hi * run.scale;
-      }
-      for (var e = 0u; e < 4u; e++) {
-        ws[e * TILE + r] = lo[e];
-        ws[(e + 4u) * TILE + r] = hi[e];
-      }
+    }
+    let r = lid / 4u;
+    let e0 = (lid % 4u) * 8u;
+    var lo = vec4<f32>(0.0);
+    var hi = vec4<f32>(0.0);
+    if (n0 + r < params.n && k0 + e0 < params.k) {
+      let j = (k0 + e0) / params.group;
+      let run = dequant_run((n0 + r) * groups_per_row + j, k0 + e0 - j * params.group);
+      lo = run.lo * run.scale;
+      hi = run.hi * run.scale;
+    }
+    for (var e = 0u; e < 4u; e++) {
+      ws[(e0 + e) * TILE + r] = lo[e];
+      ws[(e0 + e + 4u) * TILE + r] = hi[e];
     }
     workgroupBarrier();
     let block = tile_products(tx, ty);

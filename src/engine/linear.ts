@@ -13,6 +13,7 @@ import type { Dispatch, GpuContext } from '../gpu/context';
 import { GROUP_MULTIPLE, packedSizes, wordsPerGroup } from '../quant/layout';
 import type { ActivationQuant, WeightQuant } from '../quant/preset';
 import { grid } from './ops/grid';
+import { encodeMatvec, fastMatvecFits } from './ops/matvec';
 
 export class LinearError extends Error {
   constructor(message: string) {
@@ -104,11 +105,14 @@ function bytesOf(w: Pick<LinearWeight, 'data' | 'scales' | 'zeros' | 'bias'>): n
   return [w.data, w.scales, w.zeros, w.bias].reduce((sum, b) => sum + (b ? b.size : 0), 0);
 }
 
-/** Uploads f16 bits, row-major [rows][cols]; cols must be even (two values a u32). */
+/**
+ * Uploads f16 bits, row-major [rows][cols], or takes a GPU buffer that holds them (made on the
+ * GPU; the layer then owns it); cols must be even (two values a u32).
+ */
 export function createF16Linear(
   gpu: GpuContext,
   label: string,
-  f16: Uint16Array,
+  f16: Uint16Array | GPUBuffer,
   rows: number,
   cols: number,
   bias?: Float32Array,
@@ -116,11 +120,12 @@ export function createF16Linear(
   if (cols % 2 !== 0) {
     throw new LinearError(`${label}: 16-bit weights are packed two to a 32-bit word along a row, so the row width must be even, not ${cols}.`);
   }
-  if (f16.length !== rows * cols) {
-    throw new LinearError(`${label}: expected ${rows}x${cols} = ${rows * cols} weights, got ${f16.length}.`);
+  const count = f16 instanceof Uint16Array ? f16.length : f16.size / 2;
+  if (count !== rows * cols) {
+    throw new LinearError(`${label}: expected ${rows}x${cols} = ${rows * cols} weights, got ${count}.`);
   }
   if (bias && bias.length !== rows) throw new LinearError(`${label}: the bias has ${bias.length} values for ${rows} rows.`);
-  const data = gpu.upload(label, f16);
+  const data = f16 instanceof Uint16Array ? gpu.upload(label, f16) : f16;
   const biasBuffer = bias ? gpu.upload(`${label}.bias`, bias) : null;
   const w = { data, scales: null, zeros: null, bias: biasBuffer };
   return { label, rows, cols, format: 'f16', bits: 16, group: 0, symmetric: false, bytes: bytesOf(w), ...w };
@@ -245,6 +250,7 @@ export function encodeLinear(
     }
     const quantized = act ? encodeActivationQuant(gpu, x, scratch!.activations, m, w.cols, act) : [];
     const input = act ? scratch!.activations : x;
+    if (m === 1 && fastMatvecFits(w)) return [...quantized, ...encodeMatvec(gpu, w, input, y)];
     if (m === 1) return [...quantized, gpu.record(gpu.pipeline(code, 'matvec'), [params, input, ...weights], matvecBlocks)];
     const prefill = prefillDispatch(gpu, w, m);
     return [...quantized, gpu.record(gpu.pipeline(code, prefill.entry), [params, input, ...weights], prefill.workgroups)];
@@ -252,6 +258,7 @@ export function encodeLinear(
   const quantized = act ? encodeActivationQuant(gpu, x, scratch!.activations, m, w.cols, act) : [];
   const input = act ? scratch!.activations : x;
   const bindings = [gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0], 'uuuu'), input, w.data, bias, y];
+  if (m === 1 && fastMatvecFits(w)) return [...quantized, ...encodeMatvec(gpu, w, input, y)];
   if (m === 1) return [...quantized, gpu.record(gpu.pipeline(matmulCode, 'matvec'), bindings, matvecBlocks)];
   const prefill = prefillDispatch(gpu, w, m);
   return [...quantized, gpu.record(gpu.pipeline(matmulCode, prefill.entry), bindings, prefill.workgroups)];

@@ -12,6 +12,8 @@ export interface TensorSource {
   readF32(name: string): Promise<Float32Array>;
   /** The dtype a tensor is stored in, where the source knows it (F16, BF16, F32). */
   info?(name: string): { dtype: string };
+  /** Makes a 16-bit tensor of `count` values on the GPU instead of reading it (the bench's synthetic models). */
+  f16OnGpu?(gpu: GpuContext, name: string, count: number): GPUBuffer;
 }
 
 /** One transformer block's weights on the GPU, its linear layers as storedBlockLinears stacks them. */
@@ -126,18 +128,31 @@ export async function uploadModel(
   // Embedding, final norm, LM head, and per layer two norms, seven matrices and three biases.
   const finite = new NonFiniteCounter(gpu, 3 + config.numLayers * 12);
 
-  /** Uploads `parts` ([tensor prefix, rows]) stacked row-wise as one matrix, quantized if asked. */
-  const linear = async (label: string, parts: [string, number][], cols: number, quantize: boolean, biased: boolean): Promise<LinearWeight> => {
-    const rows = parts.reduce((sum, [, r]) => sum + r, 0);
+  /** The f16 bits of `parts` read one after another into one row-major [rows][cols] matrix. */
+  const readStacked = async (parts: [string, number][], cols: number, rows: number): Promise<Uint16Array> => {
     const f16 = new Uint16Array(rows * cols);
-    const bias = biased ? new Float32Array(rows) : undefined;
     let row = 0;
     for (const [name, partRows] of parts) {
       f16.set(await weights.readF16(`${name}.weight`), row * cols);
+      row += partRows;
+    }
+    return f16;
+  };
+  /**
+   * Uploads `parts` ([tensor prefix, rows]) stacked row-wise as one matrix, quantized if asked;
+   * a source that makes its tensors on the GPU makes the stacked matrix whole. Each part is
+   * still counted for NaN and infinity under its own name.
+   */
+  const linear = async (label: string, parts: [string, number][], cols: number, quantize: boolean, biased: boolean): Promise<LinearWeight> => {
+    const rows = parts.reduce((sum, [, r]) => sum + r, 0);
+    const bias = biased ? new Float32Array(rows) : undefined;
+    let row = 0;
+    for (const [name, partRows] of parts) {
       if (bias) bias.set(await weights.readF32(`${name}.bias`), row);
       row += partRows;
     }
-    const source = createF16Linear(gpu, label, f16, rows, cols, bias);
+    const values = weights.f16OnGpu ? weights.f16OnGpu(gpu, `${label}.weight`, rows * cols) : await readStacked(parts, cols, rows);
+    const source = createF16Linear(gpu, label, values, rows, cols, bias);
     row = 0;
     for (const [name, partRows] of parts) {
       finite.count(`${name}.weight`, source.data, 'f16', partRows * cols, (row * cols) / 2);
@@ -158,9 +173,11 @@ export async function uploadModel(
   };
 
   const hidden = config.hiddenSize;
-  const embeddingBits = await weights.readF16('model.embed_tokens.weight');
-  const embedding = gpu.upload('model.embed_tokens.weight', embeddingBits);
-  finite.count('model.embed_tokens.weight', embedding, 'f16', embeddingBits.length);
+  const embeddingCount = config.vocabSize * hidden;
+  const embedding = weights.f16OnGpu
+    ? weights.f16OnGpu(gpu, 'model.embed_tokens.weight', embeddingCount)
+    : gpu.upload('model.embed_tokens.weight', await weights.readF16('model.embed_tokens.weight'));
+  finite.count('model.embed_tokens.weight', embedding, 'f16', embeddingCount);
   step('model.embed_tokens.weight');
 
   const blocks: GpuBlock[] = [];

@@ -1,8 +1,18 @@
 import { formatBytes, type GpuContext } from '../gpu/context';
-import { destroyModel, uploadModel } from '../engine/model';
+import { destroyModel, uploadModel, type TensorSource } from '../engine/model';
 import { InferenceSession } from '../engine/session';
-import type { LoadedModel } from '../model/load';
+import type { ModelConfig } from '../model/config';
+import type { Tokenizer } from '../model/tokenizer';
 import { formatPreset, parsePreset, validatePresetForModel } from '../quant/presets';
+import type { Ceilings } from './ceilings';
+
+/** What the bench runs: a loaded checkpoint, or a synthetic shape (src/eval/synthetic.ts), which has no tokenizer. */
+export interface SpeedModel {
+  name: string;
+  config: ModelConfig;
+  weights: TensorSource;
+  tokenizer?: Tokenizer;
+}
 
 export interface SpeedOptions {
   preset: string;
@@ -10,6 +20,8 @@ export interface SpeedOptions {
   decodeTokens: number;
   /** Timed repetitions; the fastest is reported, as the least disturbed. */
   repeat: number;
+  /** The device's measured ceilings, for the bandwidth as a share of them. */
+  ceilings?: Ceilings | null;
 }
 
 export interface SpeedResult {
@@ -21,19 +33,32 @@ export interface SpeedResult {
   prefill_tokens_per_second: number;
   time_to_first_token_ms: number;
   decode_tokens_per_second: number;
-  /** Bytes a decode step reads (weights it multiplies plus the KV cache up to the mean context) over its time. */
+  /** Bytes a decode step must read: every weight it multiplies (packed codes, scales, zeros), one embedding row, the KV cache at the mean context. */
+  decode_bytes_per_token: number;
+  /** decode_bytes_per_token over a step's time. */
   decode_bandwidth_gb_per_s: number;
+  /** That bandwidth as a share of the measured copy (read + write) and read ceilings; null when not measured. */
+  percent_of_copy_ceiling: number | null;
+  percent_of_read_ceiling: number | null;
+  /** Prefill's matrix products (2 x tokens x weights of the blocks and LM head) over its time. */
+  prefill_tflop_per_s: number;
   memory: { weights_bytes: number; kv_cache_bytes: number; scratch_bytes: number };
   summary: string;
 }
 
-/** Prefill and greedy-decode timings of one preset, on a prompt cut from `text`. */
-export async function runSpeedBenchmark(gpu: GpuContext, model: LoadedModel, text: string, options: SpeedOptions): Promise<SpeedResult> {
+function promptIds(model: SpeedModel, prompt: string | readonly number[], tokens: number): number[] {
+  if (typeof prompt !== 'string') return prompt.slice(0, tokens);
+  if (!model.tokenizer) throw new Error(`${model.name} has no tokenizer: give the prompt as token ids`);
+  return model.tokenizer.encode(prompt, { addSpecialTokens: false }).slice(0, tokens);
+}
+
+/** Prefill and greedy-decode timings of one preset, on a prompt cut from `prompt` (text, or token ids). */
+export async function runSpeedBenchmark(gpu: GpuContext, model: SpeedModel, prompt: string | readonly number[], options: SpeedOptions): Promise<SpeedResult> {
   const preset = parsePreset(options.preset);
   validatePresetForModel(preset, model.config);
   const c = model.config;
-  const prompt = model.tokenizer.encode(text, { addSpecialTokens: false }).slice(0, options.promptTokens);
-  if (prompt.length < options.promptTokens) throw new Error(`the text gives ${prompt.length} tokens, fewer than the ${options.promptTokens} asked for`);
+  const ids = promptIds(model, prompt, options.promptTokens);
+  if (ids.length < options.promptTokens) throw new Error(`the prompt gives ${ids.length} tokens, fewer than the ${options.promptTokens} asked for`);
   const gpuModel = await uploadModel(gpu, c, model.weights, preset);
   const session = new InferenceSession(gpu, gpuModel, {
     contextLength: options.promptTokens + options.decodeTokens,
@@ -45,7 +70,7 @@ export async function runSpeedBenchmark(gpu: GpuContext, model: LoadedModel, tex
     let bestDecode = Infinity;
     for (let r = 0; r < options.repeat + 1; r++) {
       const t0 = performance.now();
-      session.forward(prompt, 0);
+      session.forward(ids, 0);
       await gpu.device.queue.onSubmittedWorkDone();
       const t1 = performance.now();
       // Greedy on the GPU: each step replays the recorded pass and reads back one token id.
@@ -61,9 +86,15 @@ export async function runSpeedBenchmark(gpu: GpuContext, model: LoadedModel, tex
     }
     const kvPerToken = session.kvBytes / session.options.contextLength;
     const meanContext = options.promptTokens + options.decodeTokens / 2;
-    const embeddingRow = c.hiddenSize * 2;
-    const bytesPerStep = gpuModel.weightBytes - gpuModel.embedding.size + embeddingRow + kvPerToken * meanContext;
+    // A step reads one row of the embedding table, unless the LM head multiplies by all of it (tied).
+    const tiedHead = gpuModel.lmHead.data === gpuModel.embedding;
+    const embeddingRead = tiedHead ? gpuModel.embedding.size : c.hiddenSize * 2;
+    const bytesPerStep = gpuModel.weightBytes - gpuModel.embedding.size + embeddingRead + kvPerToken * meanContext;
     const decodeTps = 1000 / bestDecode;
+    const bandwidth = (bytesPerStep * decodeTps) / 1e9;
+    const blockWeights = c.numLayers * (c.hiddenSize * (c.numHeads + 2 * c.numKvHeads) * c.headDim + c.numHeads * c.headDim * c.hiddenSize + 3 * c.hiddenSize * c.intermediateSize);
+    const matmulFlops = 2 * options.promptTokens * (blockWeights + c.vocabSize * c.hiddenSize);
+    const ceilings = options.ceilings ?? null;
     const name = formatPreset(preset);
     const result = {
       model: model.name,
@@ -74,14 +105,20 @@ export async function runSpeedBenchmark(gpu: GpuContext, model: LoadedModel, tex
       prefill_tokens_per_second: (options.promptTokens * 1000) / bestPrefill,
       time_to_first_token_ms: bestFirstToken,
       decode_tokens_per_second: decodeTps,
-      decode_bandwidth_gb_per_s: (bytesPerStep * decodeTps) / 1e9,
+      decode_bytes_per_token: bytesPerStep,
+      decode_bandwidth_gb_per_s: bandwidth,
+      percent_of_copy_ceiling: ceilings ? (100 * bandwidth) / ceilings.copy_gb_per_s : null,
+      percent_of_read_ceiling: ceilings ? (100 * bandwidth) / ceilings.read_gb_per_s : null,
+      prefill_tflop_per_s: matmulFlops / (bestPrefill / 1000) / 1e12,
       memory: { weights_bytes: gpuModel.weightBytes, kv_cache_bytes: session.kvBytes, scratch_bytes: session.scratchBytes },
     };
+    const shares = ceilings ? `, ${result.percent_of_read_ceiling!.toFixed(0)}% of the read ceiling, ${result.percent_of_copy_ceiling!.toFixed(0)}% of the copy ceiling` : '';
     const summary =
-      `${name}: prefill ${result.prefill_tokens_per_second.toFixed(0)} tok/s (${options.promptTokens}-token prompt), ` +
-      `first token ${result.time_to_first_token_ms.toFixed(1)} ms, decode ${decodeTps.toFixed(1)} tok/s ` +
-      `(${result.decode_bandwidth_gb_per_s.toFixed(1)} GB/s), weights ${formatBytes(result.memory.weights_bytes)}, ` +
-      `KV cache ${formatBytes(result.memory.kv_cache_bytes)} for ${session.options.contextLength} tokens`;
+      `${name}: prefill ${result.prefill_tokens_per_second.toFixed(0)} tok/s (${options.promptTokens}-token prompt, ` +
+      `${result.prefill_tflop_per_s.toFixed(1)} TFLOP/s), first token ${result.time_to_first_token_ms.toFixed(1)} ms, ` +
+      `decode ${decodeTps.toFixed(1)} tok/s (${formatBytes(bytesPerStep)} a token, ${bandwidth.toFixed(0)} GB/s${shares}), ` +
+      `weights ${formatBytes(result.memory.weights_bytes)}, KV cache ${formatBytes(result.memory.kv_cache_bytes)} for ` +
+      `${session.options.contextLength} tokens, scratch ${formatBytes(result.memory.scratch_bytes)}`;
     return { ...result, summary };
   } finally {
     session.dispose();
