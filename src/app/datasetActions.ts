@@ -3,12 +3,12 @@
  * Hub, a URL or dropped files, and deleting. Imports run on the page's thread: they stream and
  * await between chunks, so the page stays responsive.
  */
-import { blobDataFile, DataError, importFiles, importHub, importUrl, openIndexedDbStore, type DatasetStore, type ImportProgress } from '../data';
+import { blobDataFile, DataError, importFiles, importHub, importUrl, openIndexedDbStore, planImport, type DatasetStore, type FieldMapping, type ImportProgress } from '../data';
 import { requestPersistence } from '../results/storage';
 import { counted, megabytes } from './format';
 import { useLab } from './store';
 
-export type ImportSource = { kind: 'hub' } | { kind: 'url'; url: string } | { kind: 'files'; files: File[] };
+export type ImportSource = { kind: 'hub' } | { kind: 'url'; url: string } | { kind: 'files'; files: File[]; mapping?: FieldMapping };
 
 const set = useLab.setState;
 let store: Promise<DatasetStore> | null = null;
@@ -32,14 +32,23 @@ export async function importDataset(dataset: string, source: ImportSource): Prom
   if (importing) return;
   const controller = new AbortController();
   importing = controller;
-  set((s) => ({ datasets: { ...s.datasets, importing: { dataset, progress: null }, message: '', problem: undefined } }));
+  set((s) => ({ datasets: { ...s.datasets, importing: { dataset, progress: null }, mapping: null, message: '', problem: undefined } }));
   const options = {
     signal: controller.signal,
+    mapping: source.kind === 'files' ? source.mapping : undefined,
     onProgress: (progress: ImportProgress) =>
       set((s) => ({ datasets: { ...s.datasets, importing: { dataset, progress } } })),
   };
   try {
     const s = await datasetStore();
+    if (source.kind === 'files' && !source.mapping) {
+      // Fields named otherwise than the layout expects are shown for the person to map, not refused.
+      const plan = await planImport(s, dataset, source.files.map((f) => blobDataFile(f, f.name)));
+      if (plan.problem && plan.fields.length) {
+        set((st) => ({ datasets: { ...st.datasets, mapping: { files: source.files, plan } } }));
+        return;
+      }
+    }
     await requestPersistence();
     const manifest =
       source.kind === 'hub'
@@ -62,6 +71,16 @@ export async function importDataset(dataset: string, source: ImportSource): Prom
     set((st) => ({ datasets: { ...st.datasets, importing: null } }));
     await refreshDatasets();
   }
+}
+
+/** Imports the files waiting for a mapping with the fields the person chose (remembered for the dataset). */
+export async function importWithMapping(mapping: FieldMapping): Promise<void> {
+  const pending = useLab.getState().datasets.mapping;
+  if (pending) await importDataset(pending.plan.dataset, { kind: 'files', files: pending.files, mapping });
+}
+
+export function dropMapping(): void {
+  set((s) => ({ datasets: { ...s.datasets, mapping: null } }));
 }
 
 export function cancelImport(): void {

@@ -4,7 +4,7 @@
  * and writes here with useLab.setState.
  */
 import { create } from 'zustand';
-import type { DatasetManifest, ImportProgress } from '../data';
+import type { DatasetManifest, ImportPlan, ImportProgress } from '../data';
 import type { GpuInfo } from '../gpu/context';
 import type { StorageSpace } from '../results/storage';
 import { DEFAULT_MODEL_ID } from '../model/builtin';
@@ -64,6 +64,8 @@ export interface LabState {
     loaded: boolean;
     stored: DatasetManifest[];
     importing: { dataset: string; progress: ImportProgress | null } | null;
+    /** Dropped files whose fields the detected layout did not find: the plan, for the person to map its fields. */
+    mapping: { files: File[]; plan: ImportPlan } | null;
     message: string;
     problem?: Problem;
   };
@@ -135,7 +137,7 @@ export const useLab = create<LabState>(() => ({
   windows: '',
   tasks: { perplexity: { on: true, limit: '', shots: '' } },
   chatTemplate: false,
-  datasets: { loaded: false, stored: [], importing: null, message: '' },
+  datasets: { loaded: false, stored: [], importing: null, mapping: null, message: '' },
   run: { phase: 'idle', sweepId: null, presets: [], cellsDone: 0, cellsTotal: 0, stage: null, startedAt: 0, cellsAtStart: 0 },
   unsaved: [],
   outcome: '',

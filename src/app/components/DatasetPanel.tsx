@@ -4,6 +4,7 @@ import { DATASET_IDS, DATASETS } from '../../data';
 import { cancelImport, importDataset, removeDataset } from '../datasetActions';
 import { clock, count, duration, megabytes } from '../format';
 import { useLab } from '../store';
+import { DatasetMapping } from './DatasetMapping';
 import { ProblemNotice } from './ProblemNotice';
 
 /** Datasets a person imports (the lab's own ship with it and are stored on first use). */
@@ -11,7 +12,7 @@ const IMPORTABLE = DATASET_IDS.filter((id) => !DATASETS[id].embedded);
 
 /** The datasets stored in this browser, and the import of more: from the Hub, a URL or dropped files. */
 export function DatasetPanel() {
-  const { stored, importing, message, problem } = useLab(useShallow((s) => s.datasets));
+  const { stored, importing, mapping, message, problem } = useLab(useShallow((s) => s.datasets));
   const [dataset, setDataset] = useState(IMPORTABLE[0]);
   const [url, setUrl] = useState('');
   const [dragging, setDragging] = useState(false);
@@ -129,6 +130,7 @@ export function DatasetPanel() {
           </label>
         </div>
       </fieldset>
+      {mapping && <DatasetMapping key={mapping.plan.parts.map((p) => p.file).join('\n')} plan={mapping.plan} />}
       {importing && (
         <div className="progress" data-testid="import-progress">
           <label>
