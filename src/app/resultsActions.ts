@@ -202,8 +202,8 @@ export function prepareRerun(spec: SweepSpec): { presets: string[]; unknown: str
       ? { ...Object.fromEntries(Object.entries(s.tasks).map(([name, c]) => [name, { ...c, on: false }])), ...tasks }
       : s.tasks,
     notice:
-      `The shared sweep's presets (${presets.join(', ') || 'none this version reads'}) and tasks (${Object.keys(tasks).join(', ') || 'none this version runs'}) are ticked; ` +
-      `it ran on ${spec.model.name}. Press Run to measure them on this GPU.` +
+      `The shared sweep's presets are ticked (${presets.join(', ') || 'none this version reads'}), with its tasks this page can run ` +
+      `(${Object.keys(tasks).join(', ') || 'none'}); it ran on ${spec.model.name}. Press Run to measure them on this GPU.` +
       (needData.length ? ` Import the datasets of ${needData.join(', ')} under "Datasets in this browser" to run them too.` : '') +
       (notUnderstood.length ? ` Not understood here: ${notUnderstood.join(', ')}.` : ''),
   }));
