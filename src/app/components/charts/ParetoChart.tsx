@@ -1,9 +1,10 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { CartesianGrid, Legend, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { paretoFront } from '../../results/analysis';
 import { metricInfo } from '../../results/metrics';
 import { cellOf, type ResultsModel, type Row } from '../../results/view';
 import { ChartFigure } from './ChartFigure';
+import { ColumnPicker } from './ColumnPicker';
 import { colour, HEIGHT, MARGIN, shape } from './palette';
 import { tick, yOf, type Point } from './points';
 import { RecordTooltip } from './RecordTooltip';
@@ -18,7 +19,6 @@ export function ParetoChart({ model }: { model: ResultsModel }) {
   const qualities = model.columns.filter((c) => c.metric.family !== 'speed');
   const speedColumn = model.columns.find((c) => c.metric.family === 'speed');
   const [picked, setPicked] = useState(0);
-  const selectId = useId();
   if (qualities.length === 0) return null;
   const quality = qualities[Math.min(picked, qualities.length - 1)];
   const speedOf = (row: Row): { value: number; point: Pick<Point, 'record' | 'metric'> | null } | null => {
@@ -58,18 +58,7 @@ export function ParetoChart({ model }: { model: ResultsModel }) {
       title={`${quality.label} against ${speedColumn ? 'decode' : 'scoring'} speed, with the Pareto front`}
       legend={legend}
       note={<span data-testid="pareto-front">On the front (nothing is both faster and better): {frontNames}.</span>}
-      controls={
-        <label htmlFor={selectId}>
-          Quality measure{' '}
-          <select id={selectId} value={qualities.indexOf(quality)} onChange={(e) => setPicked(Number(e.target.value))}>
-            {qualities.map((c, i) => (
-              <option key={c.key} value={i}>
-                {c.label} ({c.metric.label})
-              </option>
-            ))}
-          </select>
-        </label>
-      }
+      controls={<ColumnPicker label="Quality measure" columns={qualities} value={quality} onPick={setPicked} />}
     >
       <ResponsiveContainer width="100%" height={HEIGHT}>
         <ScatterChart margin={MARGIN}>

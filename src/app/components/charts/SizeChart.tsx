@@ -1,8 +1,9 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { CartesianGrid, ErrorBar, LabelList, Legend, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { parameters } from '../../format';
 import type { ResultsModel } from '../../results/view';
 import { ChartFigure } from './ChartFigure';
+import { ColumnPicker } from './ColumnPicker';
 import { colour, HEIGHT, MARGIN, shape } from './palette';
 import { megabytes, tick, yOf, type Point } from './points';
 import { RecordTooltip } from './RecordTooltip';
@@ -26,7 +27,6 @@ function logTicks(lo: number, hi: number): number[] {
 export function SizeChart({ model }: { model: ResultsModel }) {
   const models = [...new Set(model.series.map((s) => s.model))];
   const [picked, setPicked] = useState(0);
-  const selectId = useId();
   // Accuracy first: the papers ask which model scores better, perplexity is the proxy.
   const columns = model.columns
     .filter((c) => c.metric.family !== 'speed' && new Set(model.rows.filter((r) => r.cells.has(c.key)).map((r) => r.series.model)).size > 1)
@@ -54,18 +54,7 @@ export function SizeChart({ model }: { model: ResultsModel }) {
       title={`${column.label} against model memory, across model sizes`}
       legend={lines.map((l) => ({ label: l.name, colour: l.colour }))}
       note="Each line is one model over its presets. Where the larger model's quantized points sit above the smaller model's 16-bit point at about the same memory, a larger model quantized beats a smaller one in 16 bits."
-      controls={
-        <label htmlFor={selectId}>
-          Score{' '}
-          <select id={selectId} value={columns.indexOf(column)} onChange={(e) => setPicked(Number(e.target.value))}>
-            {columns.map((c, i) => (
-              <option key={c.key} value={i}>
-                {c.label} ({c.metric.label})
-              </option>
-            ))}
-          </select>
-        </label>
-      }
+      controls={<ColumnPicker label="Score" columns={columns} value={column} onPick={setPicked} />}
     >
       <ResponsiveContainer width="100%" height={HEIGHT}>
         <ScatterChart margin={MARGIN}>
