@@ -47,17 +47,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;
 
-// Decoded by hand rather than with unpack2x16float, which may flush f16 subnormals (the scales
-// of near-constant groups) to zero.
-fn f16_value(h: u32) -> f32 {
-  let e = (h >> 10u) & 0x1fu;
-  let m = h & 0x3ffu;
-  if (e == 0u) {
-    return f32(m) * 5.9604644775390625e-8;
-  }
-  return bitcast<f32>(((e + 112u) << 23u) | (m << 13u));
-}
-
+// f16_value (f16.wgsl, appended) keeps the subnormal scales of near-constant groups.
 fn scale_of(g: u32) -> f32 {
   return f16_value((scales[g >> 1u] >> ((g & 1u) * 16u)) & 0xffffu);
 }

@@ -6,6 +6,7 @@
  * shape (many for tall-skinny rows: split-K inside the workgroup). Each pipeline is one
  * module, built once here, specialised with override constants set from the constants below.
  */
+import f16Code from '../../../shaders/f16.wgsl?raw';
 import matvecF16Code from '../../../shaders/matvec_f16.wgsl?raw';
 import matvecQCode from '../../../shaders/matvec_q.wgsl?raw';
 import reduceSharedCode from '../../../shaders/reduce_shared.wgsl?raw';
@@ -24,7 +25,7 @@ export type MatvecReduction = 'subgroup' | 'shared';
 
 const modules = {
   f16: { subgroup: `${reduceSubgroupCode}\n${matvecF16Code}`, shared: `${reduceSharedCode}\n${matvecF16Code}` },
-  q: { subgroup: `${reduceSubgroupCode}\n${matvecQCode}`, shared: `${reduceSharedCode}\n${matvecQCode}` },
+  q: { subgroup: `${reduceSubgroupCode}\n${matvecQCode}\n${f16Code}`, shared: `${reduceSharedCode}\n${matvecQCode}\n${f16Code}` },
 };
 
 const reductionModes = new WeakMap<GpuContext, MatvecReduction>();
