@@ -7,6 +7,7 @@
 # `quantlab merge`. Records (one JSON line each) go to $OUT (default bench-out/).
 # Usage: DATA=/path/to/shared/datasets bash bench/device-eval.sh
 # On the device machine: source .device/setup.sh first; CLI=path/to/quantlab.mjs if not bin/quantlab.mjs.
+# PAIR=0 leaves out the prefix-reuse pair (for a second sweep run beside the first).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-bench-out}
@@ -33,6 +34,7 @@ for model in $models; do
   echo "$model: merge exit $?, $(wc -l < "$out/eval-$model.jsonl") records; $(grep -il error "$out"/eval-"$model"-*.log | wc -l) shard logs mention an error"
 done
 # one process alone on the GPU: items/s with and without prefix reuse
+[ "${PAIR:-1}" = 0 ] && exit 0
 for reuse in prefix-reuse no-prefix-reuse; do
   flag=$([ "$reuse" = no-prefix-reuse ] && echo --no-prefix-reuse)
   QUANTLAB_CACHE="$out/cache-$reuse" node "$cli" eval --model default --preset fp16 --task quantlab_continuation \
