@@ -66,7 +66,7 @@ async function timeIt(pipeline, groupsFor, n, k, label, threads) {
   const enc = device.createCommandEncoder(); enc.copyBufferToBuffer(y, 0, rb, 0, 16); device.queue.submit([enc.finish()]);
   await rb.mapAsync(GPUMapMode.READ); const out = [...new Float32Array(rb.getMappedRange())].map((v) => v.toFixed(3)); rb.unmap();
   for (const c of bgs) c.bufs.forEach((b) => b.destroy());
-  x.destroy(); y.destroy();
+  x.destroy(); y.destroy(); params.destroy(); rb.destroy();
   const gbs = (wBytes + sBytes + zBytes) / (us * 1e3);
   console.log(JSON.stringify({ label, n, k, threads, us: +us.toFixed(2), gb_per_s: +gbs.toFixed(0), y: out }));
 }
@@ -87,7 +87,7 @@ function unrolled(n, k, o) {
   const rowsOf = (qd) => [0, 1, 2, 3].map((i) => `min(row0 + ${qd * 4 + i}u, p.n - 1u)`);
   const scaleExpr = (row) => o.sel
     ? `sel_half(scales[(${row} * gpr + g) >> 1u], ((${row} * gpr + g) & 1u) != 0u)`
-    : `f16v((scales[(${row} * gpr + g) >> 1u] >> (((${row} * gpr + g) & 1u) * 16u)) & 0xffffu)`;
+    : `f16_value((scales[(${row} * gpr + g) >> 1u] >> (((${row} * gpr + g) & 1u) * 16u)) & 0xffffu)`;
   const zeroExpr = (row) => `f32((zeros[(${row} * gpr + g) >> 2u] >> (((${row} * gpr + g) & 3u) * 8u)) & 0xffu)`;
   let body = '';
   if (mode === 'xreg') {
@@ -135,13 +135,7 @@ struct P { n: u32, k: u32, b: u32 }
 @group(0) @binding(4) var<storage, read> zeros: array<u32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 var<workgroup> partial: array<vec4<f32>, ${Q * 32}>;
-fn f16v(h: u32) -> f32 {
-  let e = (h >> 10u) & 0x1fu;
-  let m = h & 0x3ffu;
-  var v = bitcast<f32>(((e + 112u) << 23u) | (m << 13u));
-  if (e == 0u) { v = f32(m) * 5.9604644775390625e-8; }
-  return select(v, -v, (h & 0x8000u) != 0u);
-}
+${sh('f16.wgsl')}
 fn sel_half(word: u32, hi: bool) -> f32 {
   let v = unpack2x16float(word);
   return select(v.x, v.y, hi);
