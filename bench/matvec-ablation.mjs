@@ -79,7 +79,7 @@ function baseline(n, k, threads) {
   return [p, (params, x, w, s, z, y) => device.createBindGroup({ layout: p.getBindGroupLayout(0), entries: [params, x, w, s, z, x, y].map((b, i) => ({ binding: i, resource: { buffer: b } })) })];
 }
 
-// round 2: straight-line code, vec4 accumulators (4 rows a quad), no arrays, no dynamic indexing
+// round 2 (the winner, wreg Q1 T64, stays as round 3's reference): straight-line code, vec4 accumulators (4 rows a quad), no arrays, no dynamic indexing
 function unrolled(n, k, o) {
   const { Q, T, mode } = o;
   const R = 4 * Q;
@@ -175,16 +175,79 @@ ${quads.map((qd) => `  let t${qd} = subgroupAdd(acc${qd});\n  if (sl == 0u) { pa
   return [pl, (params, x, w, s, z, y) => device.createBindGroup({ layout: pl.getBindGroupLayout(0), entries: [params, x, w, s, z, y].map((b, i) => ({ binding: i, resource: { buffer: b } })) })];
 }
 
-const only = process.argv[2];
-for (const [n, k] of shapes) {
-  { const [p, g] = baseline(n, k, 64); await timeIt(p, g, n, k, 'baseline', 64); }
-  for (const mode of ['xreg', 'wreg']) for (const Q of [1, 2]) for (const T of [32, 64, 128, 256]) {
-    const label = `${mode} Q${Q} T${T}`;
-    if (only && !label.includes(only)) continue;
-    try { const [p, g] = unrolled(n, k, { Q, T, mode }); await timeIt(p, g, n, k, label, T); } catch (e) { console.log(label, 'failed', e.message); }
+// round 3: a subgroup owns whole rows (no workgroup memory, no barrier): W subgroups of 32 lanes a
+// workgroup, each with Q quads of 4 rows, its lanes striding the rows' 16-byte units; `empty` is the
+// floor a dispatch of that many workgroups costs between barriers.
+function subgroupRows(n, k, { W, Q, empty = false }) {
+  const R = 4 * Q;
+  const quads = [...Array(Q).keys()];
+  const comp = ['x', 'y', 'z', 'w'];
+  let body = '';
+  for (const qd of quads) {
+    [0, 1, 2, 3].forEach((i) => { body += `    let q${qd}_${i} = w[r${qd}.${comp[i]} * units + u];\n`; });
+    body += `    var d${qd} = vec4<f32>(0.0);\n`;
   }
-  for (const [label, o] of [['xreg Q2 T64 sel', { Q: 2, T: 64, mode: 'xreg', sel: true }], ['wreg Q1 T64 sel', { Q: 1, T: 64, mode: 'wreg', sel: true }]]) {
-    try { const [p, g] = unrolled(n, k, o); await timeIt(p, g, n, k, label, o.T); } catch (e) { console.log(label, 'failed', e.message); }
+  body += `    var xs4 = vec4<f32>(0.0);\n`;
+  for (let j = 0; j < 4; j++) {
+    body += `    {\n      let xa = x[xo + ${2 * j}u];\n      let xb = x[xo + ${2 * j + 1}u];\n      xs4 += xa + xb;\n      let pa = xa * PRE;\n      let pb = xb * PRE;\n`;
+    for (const qd of quads) body += `      d${qd} += vec4<f32>(${[0, 1, 2, 3].map((i) => `dw(q${qd}_${i}.${comp[j]}, pa, pb)`).join(', ')});\n`;
+    body += `    }\n`;
+  }
+  body += `    let xsum = dot(xs4, vec4<f32>(1.0));\n`;
+  for (const qd of quads) {
+    body += `    let s${qd} = vec4<f32>(${[0, 1, 2, 3].map((i) => `f16_value((scales[(r${qd}.${comp[i]} * gpr + g) >> 1u] >> (((r${qd}.${comp[i]} * gpr + g) & 1u) * 16u)) & 0xffffu)`).join(', ')});\n`;
+    body += `    let z${qd} = vec4<f32>(${[0, 1, 2, 3].map((i) => `f32((zeros[(r${qd}.${comp[i]} * gpr + g) >> 2u] >> (((r${qd}.${comp[i]} * gpr + g) & 3u) * 8u)) & 0xffu)`).join(', ')});\n`;
+    body += `    acc${qd} += s${qd} * (d${qd} - z${qd} * xsum);\n`;
+  }
+  const loop = empty ? `  if (p.b == 7u) { acc0 += x[0] + vec4<f32>(f32(w[0].x + scales[0] + zeros[0])); }\n` : `  for (var u = sl; u < units; u += 32u) {\n    let xo = u * 8u;\n    let g = u / 4u;\n${body}  }\n`;
+  const code = `enable subgroups;
+const MAGIC = 0x4b000000u;
+const MV = 8388608.0;
+const PRE = vec4<f32>(1.0, 0.0625, 0.00390625, 0.000244140625);
+const M = vec4<u32>(0xfu, 0xf0u, 0xf00u, 0xf000u);
+struct P { n: u32, k: u32, b: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> w: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read> scales: array<u32>;
+@group(0) @binding(4) var<storage, read> zeros: array<u32>;
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+${sh('f16.wgsl')}
+fn dw(word: u32, xa: vec4<f32>, xb: vec4<f32>) -> f32 {
+  let lo = bitcast<vec4<f32>>((vec4<u32>(word) & M) | vec4<u32>(MAGIC)) - vec4<f32>(MV);
+  let hi = bitcast<vec4<f32>>((vec4<u32>(word >> 16u) & M) | vec4<u32>(MAGIC)) - vec4<f32>(MV);
+  return dot(lo, xa) + dot(hi, xb);
+}
+@compute @workgroup_size(${32 * W})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
+        @builtin(subgroup_invocation_id) sl: u32) {
+  let row0 = (wid.x * ${W}u + lid / 32u) * ${R}u;
+  let units = p.k / 32u;
+  let gpr = p.k / 128u;
+${quads.map((qd) => `  let r${qd} = min(vec4<u32>(row0 + ${qd * 4}u) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.n - 1u));\n  var acc${qd} = vec4<f32>(0.0);`).join('\n')}
+${loop}${quads.map((qd) => `  let t${qd} = subgroupAdd(acc${qd});`).join('\n')}
+  if (sl < ${R}u && row0 + sl < p.n) {
+${quads.map((qd) => `    if (sl / 4u == ${qd}u) { let l = sl & 3u; y[row0 + sl] = select(select(t${qd}.x, t${qd}.y, l == 1u), select(t${qd}.z, t${qd}.w, l == 3u), l >= 2u); }`).join('\n')}
+  }
+}`;
+  const module = device.createShaderModule({ code });
+  const pl = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  pl.__wg = [Math.ceil(n / (R * W)), 1, 1];
+  return [pl, (params, x, w, s, z, y) => device.createBindGroup({ layout: pl.getBindGroupLayout(0), entries: [params, x, w, s, z, y].map((b, i) => ({ binding: i, resource: { buffer: b } })) })];
+}
+
+const only = process.argv[2];
+const variants = [
+  ['wreg Q1 T64', (n, k) => unrolled(n, k, { Q: 1, T: 64, mode: 'wreg' }), 64],
+  ...[1, 2, 4, 8].flatMap((W) => [1, 2].map((Q) => [`sg W${W} Q${Q}`, (n, k) => subgroupRows(n, k, { W, Q }), 32 * W])),
+  ['empty W2 Q1', (n, k) => subgroupRows(n, k, { W: 2, Q: 1, empty: true }), 64],
+  ['empty W8 Q2', (n, k) => subgroupRows(n, k, { W: 8, Q: 2, empty: true }), 256],
+];
+for (const [n, k] of shapes) {
+  if (!only) { const [p, g] = baseline(n, k, 64); await timeIt(p, g, n, k, 'baseline', 64); }
+  for (const [label, make, threads] of variants) {
+    if (only && !label.includes(only)) continue;
+    try { const [p, g] = make(n, k); await timeIt(p, g, n, k, label, threads); } catch (e) { console.log(label, 'failed', e.message); }
   }
 }
 process.exit(0);
