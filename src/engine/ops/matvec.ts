@@ -14,7 +14,7 @@ import reduceSubgroupCode from '../../../shaders/reduce_subgroup.wgsl?raw';
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { grid } from './grid';
 
-/** Rows of W a workgroup computes (ROWS in the shaders: one lane of a vec4 a row, so at most 4). */
+/** Rows of W a workgroup computes: one lane of a vec4 a row (ROWS in matvec_f16.wgsl; matvec_q.wgsl's straight-line code is written for 4). */
 export const MATVEC_ROWS = 4;
 /** Workgroup sizes the kernels are built for (THREADS; powers of two from 16, for reduce_shared.wgsl, to 256, the WebGPU default limit). */
 export const MATVEC_THREAD_CHOICES = [32, 64, 128, 256] as const;
@@ -84,7 +84,7 @@ export function matvecThreads(rows: number, units: number): MatvecThreads {
 function pipelineFor(gpu: GpuContext, w: MatvecWeight, threads: MatvecThreads): GPUComputePipeline {
   const reduction = matvecReduction(gpu);
   if (w.format === 'f16') return gpu.pipeline(modules.f16[reduction], 'matvec_f16', { THREADS: threads, ROWS: MATVEC_ROWS });
-  const constants = { BITS: w.bits, GROUP: w.group, SYMMETRIC: w.symmetric ? 1 : 0, THREADS: threads, ROWS: MATVEC_ROWS };
+  const constants = { BITS: w.bits, GROUP: w.group, SYMMETRIC: w.symmetric ? 1 : 0, THREADS: threads };
   return gpu.pipeline(modules.q[reduction], 'matvec_q', constants);
 }
 
