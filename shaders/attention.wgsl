@@ -1,5 +1,6 @@
-// Causal attention with grouped-query heads over a layer's KV cache (layouts in kv_cache.wgsl;
-// f16_value, which keeps the subnormal scales of near-constant groups, from f16.wgsl).
+// Causal attention with grouped-query heads over a layer's KV cache (layouts in kv_cache.wgsl; its
+// reader cache_value in kv_read.wgsl and f16.wgsl's f16_value, which keeps the subnormal scales
+// of near-constant groups, are appended). A decode step's single query takes attention_decode.wgsl.
 // Queries come from the stacked q/k/v projection, q_row floats a token (the rotation already
 // applied by kv_cache.wgsl); the first query's position is position[0], a storage word the host
 // writes once a step, so one recorded dispatch serves every decode step.
@@ -39,51 +40,6 @@ const MAX_HEAD_DIM: u32 = 256u;
 var<workgroup> q_tile: array<f32, MAX_HEAD_DIM>;
 var<workgroup> weights: array<f32, THREADS>;
 var<workgroup> reduce: array<f32, THREADS>;
-
-fn words_per_group() -> u32 {
-  return (KV_GROUP * KV_BITS + 31u) / 32u;
-}
-
-// Value d of entry e (= token * kv_heads + kv_head) of a cache.
-fn cache_value(is_k: bool, e: u32, d: u32) -> f32 {
-  if (KV_BITS == 32u) {
-    let index = e * params.head_dim + d;
-    if (is_k) { return bitcast<f32>(k_cache[index]); }
-    return bitcast<f32>(v_cache[index]);
-  }
-  if (KV_BITS == 16u) {
-    let index = e * params.head_dim + d;
-    var word: u32;
-    if (is_k) { word = k_cache[index / 2u]; } else { word = v_cache[index / 2u]; }
-    let pair = unpack2x16float(word);
-    return select(pair.x, pair.y, (index & 1u) == 1u);
-  }
-  let groups_per_head = params.head_dim / KV_GROUP;
-  let group_index = e * groups_per_head + d / KV_GROUP;
-  let bit = (d % KV_GROUP) * KV_BITS;
-  let word_index = group_index * words_per_group() + bit / 32u;
-  let offset = bit % 32u;
-  var lo_word: u32;
-  var hi_word = 0u;
-  var m: u32;
-  if (is_k) {
-    lo_word = k_cache[word_index];
-    if (offset + KV_BITS > 32u) { hi_word = k_cache[word_index + 1u]; }
-    m = k_scales[group_index];
-  } else {
-    lo_word = v_cache[word_index];
-    if (offset + KV_BITS > 32u) { hi_word = v_cache[word_index + 1u]; }
-    m = v_scales[group_index];
-  }
-  var code = lo_word >> offset;
-  if (offset + KV_BITS > 32u) {
-    code |= hi_word << (32u - offset);
-  }
-  code &= 0xffffffffu >> (32u - KV_BITS);
-  let scale = f16_value(m & 0xffffu);
-  let zero = f32(m >> 16u);
-  return (f32(code) - zero) * scale;
-}
 
 @compute @workgroup_size(THREADS)
 fn attend(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

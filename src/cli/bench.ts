@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { formatBytes } from '../gpu/context';
 import { measureCeilings, type Ceilings } from '../eval/ceilings';
+import { formatDecodeProfile } from '../eval/decodeProfile';
 import { formatKernelFigure, KERNEL_FORMATS, runKernelBench } from '../eval/kernelSpeed';
 import { runSpeedBenchmark, type SpeedModel } from '../eval/speed';
 import { syntheticPrompt, syntheticShape, syntheticWeights } from '../eval/synthetic';
@@ -31,7 +32,7 @@ export function kernelFormats(value: string): string[] {
   return names;
 }
 
-const MODEL_ONLY = ['model', 'preset', 'prompt', 'decode', 'repeat'] as const;
+const MODEL_ONLY = ['model', 'preset', 'prompt', 'decode', 'repeat', 'profile'] as const;
 const KERNELS_ONLY = ['kernelShapes', 'formats', 'sweep', 'dispatches'] as const;
 
 export function benchCommand(): Command {
@@ -45,6 +46,7 @@ export function benchCommand(): Command {
     .option('--prompt <tokens>', 'prompt length for prefill', positiveInt, 512)
     .option('--decode <tokens>', 'tokens to decode after the prompt', positiveInt, 128)
     .option('--repeat <n>', 'timed repetitions (the best is kept)', positiveInt, 3)
+    .option('--profile', 'also time the decode step kernel by kernel (GPU time of each kernel family a token)')
     .option('--kernels', 'time the matrix-vector (M=1) and prefill (M=512) kernels of every weight format instead of a model')
     .option('--kernel-shapes <list>', 'with --kernels: matrices as ROWSxCOLUMNS, comma-separated', kernelShapes)
     .option('--formats <list>', `with --kernels: weight formats (${KERNEL_FORMATS.join(', ')})`, kernelFormats)
@@ -90,8 +92,11 @@ export function benchCommand(): Command {
           decodeTokens: opts.decode,
           repeat: opts.repeat,
           ceilings,
+          profile: opts.profile,
         });
-        print(result, `${result.summary}, GPU memory ${formatBytes(result.memory.weights_bytes + result.memory.kv_cache_bytes + result.memory.scratch_bytes)} in all`);
+        const memory = formatBytes(result.memory.weights_bytes + result.memory.kv_cache_bytes + result.memory.scratch_bytes);
+        const profile = result.decode_profile ? formatDecodeProfile(result.decode_profile, 1e6 / result.decode_tokens_per_second) : [];
+        print(result, [`${result.summary}, GPU memory ${memory} in all`, ...profile].join('\n'));
       }
     });
   });

@@ -3,7 +3,7 @@ import { kvEntryBytes, type KvFormat } from '../quant/layout';
 import { kvBytesPerToken, kvFormatOf } from '../quant/presets';
 import { encodeLinear, integerDot, LinearScratch } from './linear';
 import type { GpuModel } from './model';
-import { encodeAttention, encodeKvWrite, qkvLayout, type LayerCache } from './ops/attention';
+import { attentionSharesSize, encodeAttention, encodeKvWrite, qkvLayout, type AttentionShares, type LayerCache } from './ops/attention';
 import { encodeSwiglu } from './ops/elementwise';
 import { encodeEmbedding, encodeLogSoftmax, encodeRmsNorm, encodeRowNll } from './ops/layers';
 import { encodeArgmax, encodeTargetScore } from './ops/score';
@@ -55,6 +55,8 @@ export class InferenceSession {
   /** The stacked gate/up projection, [tokens][gate | up]. */
   private readonly gateUp: GPUBuffer;
   private readonly mlp: GPUBuffer;
+  /** Where a single query's attention, split over chunks of keys, leaves each chunk's share. */
+  private readonly attentionShares: AttentionShares;
   /** The greedy token id, and the one staging buffer it is read back through. */
   private readonly token: GPUBuffer;
   private readonly tokenStaging: GPUBuffer;
@@ -105,6 +107,8 @@ export class InferenceSession {
     this.xn = alloc('normed stream', b * c.hiddenSize * f32);
     this.qkv = alloc('queries, keys and values', b * qkvLayout(c.numHeads, shape).row * f32);
     this.attn = alloc('attention output', b * c.numHeads * c.headDim * f32);
+    const shares = attentionSharesSize(c.numHeads, c.headDim, options.contextLength);
+    this.attentionShares = { buffer: alloc("a decode step's attention shares", shares.bytes), chunks: shares.chunks };
     this.proj = alloc('projection output', b * c.hiddenSize * f32);
     this.gateUp = alloc('MLP gate and up', b * 2 * c.intermediateSize * f32);
     this.mlp = alloc('MLP activations', b * c.intermediateSize * f32);
@@ -130,6 +134,11 @@ export class InferenceSession {
    */
   decodeGreedy(token: number, position: number): Promise<number> {
     return this.readToken(this.prepare([token], position, true));
+  }
+
+  /** The recorded greedy step for `token` at `position`, its id and position written, to be replayed (the decode profile). */
+  recordedDecodeStep(token: number, position: number): readonly Dispatch[] {
+    return this.prepare([token], position, true);
   }
 
   /** The greedy next token after the last forward(): the argmax of its last row, read back alone. */
@@ -208,6 +217,7 @@ export class InferenceSession {
           position: this.position,
           cache,
           out: this.attn,
+          shares: this.attentionShares,
         }),
       );
       out.push(...encodeLinear(gpu, block.o, this.attn, this.proj, m, act, scratch));

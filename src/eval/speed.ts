@@ -5,6 +5,7 @@ import type { ModelConfig } from '../model/config';
 import type { Tokenizer } from '../model/tokenizer';
 import { formatPreset, parsePreset, validatePresetForModel } from '../quant/presets';
 import type { Ceilings } from './ceilings';
+import { profileDecodeStep, type DecodeProfile } from './decodeProfile';
 
 /** What the bench runs: a loaded checkpoint, or a synthetic shape (src/eval/synthetic.ts), which has no tokenizer. */
 export interface SpeedModel {
@@ -22,6 +23,8 @@ export interface SpeedOptions {
   repeat: number;
   /** The device's measured ceilings, for the bandwidth as a share of them. */
   ceilings?: Ceilings | null;
+  /** Also time the decode step kernel by kernel (src/eval/decodeProfile.ts). */
+  profile?: boolean;
 }
 
 export interface SpeedResult {
@@ -43,6 +46,8 @@ export interface SpeedResult {
   /** Prefill's matrix products (2 x tokens x weights of the blocks and LM head) over its time. */
   prefill_tflop_per_s: number;
   memory: { weights_bytes: number; kv_cache_bytes: number; scratch_bytes: number };
+  /** With the profile option: the decode step at the last decoded position, kernel by kernel. */
+  decode_profile?: DecodeProfile;
   summary: string;
 }
 
@@ -84,6 +89,8 @@ export async function runSpeedBenchmark(gpu: GpuContext, model: SpeedModel, prom
       bestFirstToken = Math.min(bestFirstToken, t2 - t0);
       bestDecode = Math.min(bestDecode, (t3 - t2) / options.decodeTokens);
     }
+    const lastPosition = options.promptTokens + options.decodeTokens - 1;
+    const profile = options.profile ? await profileDecodeStep(gpu, session.recordedDecodeStep(0, lastPosition), 20) : undefined;
     const kvPerToken = session.kvBytes / session.options.contextLength;
     const meanContext = options.promptTokens + options.decodeTokens / 2;
     // A step reads one row of the embedding table, unless the LM head multiplies by all of it (tied).
@@ -111,6 +118,7 @@ export async function runSpeedBenchmark(gpu: GpuContext, model: SpeedModel, prom
       percent_of_read_ceiling: ceilings ? (100 * bandwidth) / ceilings.read_gb_per_s : null,
       prefill_tflop_per_s: matmulFlops / (bestPrefill / 1000) / 1e12,
       memory: { weights_bytes: gpuModel.weightBytes, kv_cache_bytes: session.kvBytes, scratch_bytes: session.scratchBytes },
+      ...(profile ? { decode_profile: profile } : {}),
     };
     const shares = ceilings ? `, ${result.percent_of_read_ceiling!.toFixed(0)}% of the read ceiling, ${result.percent_of_copy_ceiling!.toFixed(0)}% of the copy ceiling` : '';
     const summary =

@@ -193,7 +193,9 @@ export class GpuContext {
         module = this.device.createShaderModule({ code });
         this.modules.set(code, module);
       }
+      // The label names the kernel in GPU errors and in the decode profile (src/eval/decodeProfile.ts).
       pipeline = this.device.createComputePipeline({
+        label: key,
         layout: 'auto',
         compute: { module, entryPoint, constants },
       });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeAttention, encodeKvWrite, qkvLayout } from '../../src/engine/ops/attention';
+import { attentionSharesSize, encodeAttention, encodeKvWrite, qkvLayout } from '../../src/engine/ops/attention';
 import { kvEntryBytes, type KvFormat } from '../../src/quant/layout';
 import { attentionReference, kvRoundTripReference } from '../../src/engine/reference/layers';
 import { freshSeed, randomArray, relativeError, restoreDirectKernelsAfterEach, rng, testGpu } from '../helpers/gpu';
@@ -18,7 +18,7 @@ describe('quantized KV cache and causal GQA attention', () => {
   restoreDirectKernelsAfterEach();
 
   for (const format of FORMATS) for (const direct of [false, true]) {
-    const family = direct ? 'one invocation a query (CPU adapters)' : 'a workgroup a query (GPUs)';
+    const family = direct ? 'one invocation a query (CPU adapters)' : 'a workgroup a query, a single query split over chunks of keys (GPUs)';
     it(`KV${format.bits}${format.bits < 16 ? ` g${format.group}` : ''}, ${family}: cached attention equals the CPU over the round-tripped cache`, async () => {
       const gpu = await testGpu();
       gpu.directKernels = direct;
@@ -36,13 +36,16 @@ describe('quantized KV cache and causal GQA attention', () => {
       // A rotation by nothing: attention over the cache is under test (RoPE is in layers.test.ts).
       const table = gpu.upload('rope', identityRope(capacity, headDim));
       const position = gpu.createBuffer('position', 4);
+      const sharesSize = attentionSharesSize(heads, headDim, capacity);
+      const shares = { buffer: gpu.createBuffer('shares', sharesSize.bytes), chunks: sharesSize.chunks };
       let kSeen = new Float32Array(0);
       let vSeen = kSeen;
       let kWritten = kSeen;
       let vWritten = kSeen;
       let start = 0;
-      // A prefill of 131 tokens (past one tile of keys), then two single-token decode steps.
-      for (const tokens of [131, 1, 1]) {
+      // A single query over one key, a prefill of 130 tokens (past one tile of keys), then two single
+      // queries, which on GPUs take the split kernels (attention_decode.wgsl) over 5 chunks, the last partly filled.
+      for (const tokens of [1, 130, 1, 1]) {
         const q = randomArray(tokens * heads * headDim, next, 2);
         const k = randomArray(tokens * kvHeads * headDim, next, 2);
         const v = randomArray(tokens * kvHeads * headDim, next, 2);
@@ -51,7 +54,7 @@ describe('quantized KV cache and causal GQA attention', () => {
         gpu.write(position, Uint32Array.of(start));
         gpu.run([
           ...encodeKvWrite(gpu, format, shape, { tokens, qkv, layout, ropeTable: table, position, cache: layer }),
-          ...encodeAttention(gpu, format, shape, { tokens, heads, q: qkv, qRow: layout.row, position, cache: layer, out }),
+          ...encodeAttention(gpu, format, shape, { tokens, heads, q: qkv, qRow: layout.row, position, cache: layer, out, shares }),
         ]);
         kSeen = Float32Array.from([...kSeen, ...kvRoundTripReference(k, format.bits, group)]);
         vSeen = Float32Array.from([...vSeen, ...kvRoundTripReference(v, format.bits, group)]);

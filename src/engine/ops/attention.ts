@@ -1,18 +1,23 @@
 import attentionOwnCode from '../../../shaders/attention.wgsl?raw';
+import attentionDecodeOwnCode from '../../../shaders/attention_decode.wgsl?raw';
 import f16Code from '../../../shaders/f16.wgsl?raw';
 import kvOwnCode from '../../../shaders/kv_cache.wgsl?raw';
+import kvReadCode from '../../../shaders/kv_read.wgsl?raw';
 import type { Dispatch, GpuContext } from '../../gpu/context';
 import { kvGroupOf, type KvFormat, type KvShape } from '../../quant/layout';
 import { grid } from './grid';
 
 /** The cache's writer and reader with the f16 helpers they share. */
 const kvCode = `${kvOwnCode}\n${f16Code}`;
-const attentionCode = `${attentionOwnCode}\n${f16Code}`;
+const attentionCode = `${attentionOwnCode}\n${kvReadCode}\n${f16Code}`;
+const attentionDecodeCode = `${attentionDecodeOwnCode}\n${kvReadCode}\n${f16Code}`;
 
 /** The largest head_dim the attention kernels hold, as attention.wgsl defines it (a private array there has to be sized by a constant). */
 export const MAX_HEAD_DIM = Number(/const MAX_HEAD_DIM: u32 = (\d+)u;/.exec(attentionOwnCode)![1]);
 /** attend: a workgroup a (query, head), each invocation owning two output channels. */
 const ATTENTION_THREADS = MAX_HEAD_DIM / 2;
+/** attend_chunk (a decode step on GPUs): keys a workgroup (CHUNK in attention_decode.wgsl). */
+export const ATTENTION_DECODE_CHUNK = 32;
 /** attend_direct (CPU adapters): an invocation a (query, head). */
 const ATTENTION_DIRECT_THREADS = 64;
 const KV_WRITE_THREADS = 64;
@@ -77,6 +82,18 @@ export function encodeKvWrite(gpu: GpuContext, format: KvFormat, shape: KvShape,
   return [gpu.record(pipeline, [...common, a.cache.k.meta, a.cache.v.meta], grid(Math.ceil((queryPairs + 2 * units) / KV_WRITE_THREADS)))];
 }
 
+/** The scratch a decode step's split attention writes its shares to: one per head and chunk of keys. */
+export interface AttentionShares {
+  buffer: GPUBuffer;
+  chunks: number;
+}
+
+/** The chunks and bytes of the shares buffer for a context of `contextLength` tokens. */
+export function attentionSharesSize(heads: number, headDim: number, contextLength: number): { chunks: number; bytes: number } {
+  const chunks = Math.ceil(contextLength / ATTENTION_DECODE_CHUNK);
+  return { chunks, bytes: heads * chunks * (headDim + 2) * 4 };
+}
+
 export interface AttentionArgs {
   tokens: number;
   heads: number;
@@ -88,6 +105,8 @@ export interface AttentionArgs {
   cache: LayerCache;
   /** [tokens][heads][head_dim]. */
   out: GPUBuffer;
+  /** Needed by a single query on GPUs (attention_decode.wgsl), sized by attentionSharesSize for the cache's capacity. */
+  shares?: AttentionShares;
 }
 
 /**
@@ -99,9 +118,23 @@ export function encodeAttention(gpu: GpuContext, format: KvFormat, shape: KvShap
   const params = gpu.uniform([a.tokens, a.heads, shape.kvHeads, shape.headDim, a.qRow, 1 / Math.sqrt(shape.headDim)], 'uuuuuf');
   const bindings = [params, a.q, a.cache.k.cache, a.cache.v.cache, a.cache.k.meta, a.cache.v.meta, a.out, a.position];
   const constants = { ...kvConstants(format, shape), THREADS: ATTENTION_THREADS, DIRECT_THREADS: ATTENTION_DIRECT_THREADS };
+  if (!gpu.directKernels && a.tokens === 1) return encodeDecodeAttention(gpu, format, shape, a);
   if (gpu.directKernels) {
     const workgroups = grid(Math.ceil((a.tokens * a.heads) / ATTENTION_DIRECT_THREADS));
     return [gpu.record(gpu.pipeline(attentionCode, 'attend_direct', constants), bindings, workgroups)];
   }
   return [gpu.record(gpu.pipeline(attentionCode, 'attend', constants), bindings, [a.heads, a.tokens])];
+}
+
+/** A single query on GPUs: attend_chunk over chunks of the keys, then attend_combine, each head's shares into its output. */
+function encodeDecodeAttention(gpu: GpuContext, format: KvFormat, shape: KvShape, a: AttentionArgs): Dispatch[] {
+  if (!a.shares) throw new Error("a single query's attention on a GPU needs the shares buffer (attentionSharesSize)");
+  const { buffer, chunks } = a.shares;
+  const params = gpu.uniform([a.heads, shape.kvHeads, shape.headDim, chunks, 1 / Math.sqrt(shape.headDim)], 'uuuuf');
+  const constants = { ...kvConstants(format, shape), THREADS: ATTENTION_THREADS, CHUNK: ATTENTION_DECODE_CHUNK, MAX_CHANNELS: MAX_HEAD_DIM };
+  const chunkBindings = [params, a.q, a.cache.k.cache, a.cache.v.cache, a.cache.k.meta, a.cache.v.meta, buffer, a.position];
+  return [
+    gpu.record(gpu.pipeline(attentionDecodeCode, 'attend_chunk', constants), chunkBindings, [a.heads, chunks]),
+    gpu.record(gpu.pipeline(attentionDecodeCode, 'attend_combine', constants), [params, buffer, a.out, a.position], [a.heads]),
+  ];
 }
