@@ -14,6 +14,7 @@ describe('quantlab bench', () => {
   it('refuses options of the other kind of bench, unknown synthetic shapes, bad shapes and formats', async () => {
     expect(await refused(['--kernels', '--model', 'synthetic:7b'])).toContain('--kernels times the kernels alone: --model is for a model bench');
     expect(await refused(['--sweep', '--model', 'synthetic:7b'])).toContain('--sweep only applies with --kernels');
+    expect(await refused(['--kernels', '--profile'])).toContain('--kernels times the kernels alone: --profile is for a model bench');
     expect(await refused(['--model', 'synthetic:3b'])).toContain('synthetic:3b: no such synthetic shape; choose one of synthetic:1b, synthetic:7b, synthetic:8b');
     expect(await refused(['--kernels', '--kernel-shapes', '64x100'])).toContain('expected ROWSxCOLUMNS with columns a multiple of 256 (e.g. 14336x4096), got "64x100"');
     expect(await refused(['--kernels', '--formats', 'w5g128'])).toContain('expected weight formats among fp16, w8g128');
