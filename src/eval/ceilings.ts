@@ -1,7 +1,9 @@
 /**
- * The device's own bandwidth ceilings, measured once a bench run: a large buffer copy (bytes
- * read plus bytes written, over its time) and a read-and-reduce kernel (shaders/bandwidth.wgsl:
- * bytes read over its time), each on two buffers of 512 MiB (or the largest the device binds), far past any L2.
+ * The device's own bandwidth ceilings, measured once a bench run by two kernels of
+ * shaders/bandwidth.wgsl: a copy (bytes read plus bytes written, over its time) and a
+ * read-and-reduce (bytes read over its time), on two buffers of 512 MiB (or the largest the
+ * device binds), far past any L2. A kernel's copy, not the copy command: the ceiling is what
+ * QuantLab's own kernels could reach.
  */
 import bandwidthCode from '../../shaders/bandwidth.wgsl?raw';
 import type { Dispatch, GpuContext } from '../gpu/context';
@@ -24,9 +26,18 @@ export function readSumWorkgroups(bytes: number): number {
 
 /** Records the read kernel over all of `data` (16-byte words): sums[w] = wrapping u32 sum of workgroup w's words. */
 export function encodeReadSum(gpu: GpuContext, data: GPUBuffer, sums: GPUBuffer): Dispatch[] {
+  return encodeStream(gpu, 'read_sum', data, sums);
+}
+
+/** Records the copy kernel: every 16-byte word of `data` into `target` (as large). */
+export function encodeCopyWords(gpu: GpuContext, data: GPUBuffer, target: GPUBuffer): Dispatch[] {
+  return encodeStream(gpu, 'copy_words', data, target);
+}
+
+function encodeStream(gpu: GpuContext, entryPoint: string, data: GPUBuffer, out: GPUBuffer): Dispatch[] {
   const workgroups = readSumWorkgroups(data.size);
   const params = gpu.uniform([data.size / 16, workgroups * READ_THREADS], 'uu');
-  return [gpu.record(gpu.pipeline(bandwidthCode, 'read_sum', { THREADS: READ_THREADS }), [params, data, sums], grid(workgroups))];
+  return [gpu.record(gpu.pipeline(bandwidthCode, entryPoint, { THREADS: READ_THREADS }), [params, data, out], grid(workgroups))];
 }
 
 export async function measureCeilings(gpu: GpuContext, bytes = 1 << 30): Promise<Ceilings> {
@@ -36,7 +47,7 @@ export async function measureCeilings(gpu: GpuContext, bytes = 1 << 30): Promise
   const sums = gpu.createBuffer('ceilings: sums', READ_WORKGROUPS * 4);
   try {
     const copyMs = await timePerRepetition(gpu, (encoder, n) => {
-      for (let i = 0; i < n; i++) encoder.copyBufferToBuffer(i % 2 ? target : source, 0, i % 2 ? source : target, 0, size);
+      inOnePass(gpu, encoder, n, (i) => encodeCopyWords(gpu, i % 2 ? target : source, i % 2 ? source : target));
     }, 4);
     const readMs = await timePerRepetition(gpu, (encoder, n) => {
       inOnePass(gpu, encoder, n, (i) => encodeReadSum(gpu, i % 2 ? target : source, sums));

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { encodeReadSum, readSumWorkgroups } from '../../src/eval/ceilings';
+import { encodeCopyWords, encodeReadSum, readSumWorkgroups } from '../../src/eval/ceilings';
 import { randomF16, randomValue } from '../../src/engine/ops/random';
 import { f16BitsToF32 } from '../../src/quant/f16';
 import { freshSeed, relativeError, rng, testGpu } from '../helpers/gpu';
 
-// The bench's own kernels: random.wgsl (synthetic weights) and bandwidth.wgsl (the read ceiling).
+// The bench's own kernels: random.wgsl (synthetic weights) and bandwidth.wgsl (the copy and read ceilings).
 describe('bench kernels (random.wgsl, bandwidth.wgsl)', () => {
   it('fill_f16 gives the CPU reference values, rounded to f16', async () => {
     const gpu = await testGpu();
@@ -39,6 +39,22 @@ describe('bench kernels (random.wgsl, bandwidth.wgsl)', () => {
       expect(total, `seed ${seed}, ${words} words`).toBe(data.reduce((a, b) => (a + b) >>> 0, 0));
       gpu.destroy(buffer);
       gpu.destroy(sums);
+    }
+  });
+
+  it('copy_words copies every 16-byte word of the buffer once', async () => {
+    const gpu = await testGpu();
+    const seed = freshSeed();
+    const next = rng(seed);
+    for (const words of [4, 4 * 1000, 4 * 300000]) {
+      const data = Uint32Array.from({ length: words }, () => Math.floor(next() * 2 ** 32));
+      const source = gpu.upload('data', data);
+      const target = gpu.createBuffer('copy', source.size);
+      gpu.run(encodeCopyWords(gpu, source, target));
+      const copied = await gpu.readU32(target, words);
+      expect(copied.findIndex((w, i) => w !== data[i]), `seed ${seed}, ${words} words: the first word that differs`).toBe(-1);
+      gpu.destroy(source);
+      gpu.destroy(target);
     }
   });
 });
