@@ -95,7 +95,7 @@ export function benchCommand(): Command {
           profile: opts.profile,
         });
         const memory = formatBytes(result.memory.weights_bytes + result.memory.kv_cache_bytes + result.memory.scratch_bytes);
-        const profile = result.decode_profile ? formatDecodeProfile(result.decode_profile, 1e6 / result.decode_tokens_per_second) : [];
+        const profile = result.decode_profile ? formatDecodeProfile(result.decode_profile, 1e6 / result.decode_tokens_per_second, 1e6 / result.decode_single_tokens_per_second) : [];
         print(result, [`${result.summary}, GPU memory ${memory} in all`, ...profile].join('\n'));
       }
     });

@@ -6,7 +6,7 @@ import type { GpuModel } from './model';
 import { attentionSharesSize, encodeAttention, encodeKvWrite, qkvLayout, type AttentionShares, type LayerCache } from './ops/attention';
 import { encodeSwiglu } from './ops/elementwise';
 import { encodeEmbedding, encodeLogSoftmax, encodeRmsNorm, encodeRowNll } from './ops/layers';
-import { encodeArgmax, encodeTargetScore } from './ops/score';
+import { encodeArgmax, encodeArgmaxChain, encodeTargetScore } from './ops/score';
 import { ropeTable } from './rope';
 
 export interface SessionOptions {
@@ -23,13 +23,19 @@ export interface SessionOptions {
 
 /** Forward passes kept recorded, by token count: decode's single token and a few prompt lengths. */
 const MAX_RECORDED_PASSES = 8;
+/** Most greedy steps decodeGreedyChain runs in one submission (the chain buffer's size). */
+export const MAX_GREEDY_CHAIN = 64;
+
+/** What a recorded pass ends with: nothing (logits only), the argmax, or the argmax chained into the next step. */
+type PassEnd = 'logits' | 'argmax' | 'chain';
 
 /**
  * A model plus the per-run state it needs: the KV cache (quantized as the preset says) and
  * activation scratch, all allocated here and freed by dispose(). forward() writes logits for its
  * tokens. A forward pass of m tokens is recorded once (its dispatches, bind groups and uniforms
  * do not depend on the position, which the kernels read from a storage word written each call)
- * and replayed; decodeGreedy() adds the argmax on the GPU and reads back only the token id.
+ * and replayed; decodeGreedy() adds the argmax on the GPU and reads back only the token id, and
+ * decodeGreedyChain() runs several greedy steps back to back on the GPU.
  */
 export class InferenceSession {
   readonly gpu: GpuContext;
@@ -60,6 +66,10 @@ export class InferenceSession {
   /** The greedy token id, and the one staging buffer it is read back through. */
   private readonly token: GPUBuffer;
   private readonly tokenStaging: GPUBuffer;
+  /** decodeGreedyChain's ids ([count, id, id, ...]) and their staging buffer. */
+  private readonly chain: GPUBuffer;
+  private readonly chainStaging: GPUBuffer;
+  private readonly zeroWord = new Uint32Array(1);
   /** The quantized inputs of the linear layers under a W·A preset. */
   private readonly linearScratch: LinearScratch | null;
   private readonly recorded = new Map<string, Dispatch[]>();
@@ -115,6 +125,8 @@ export class InferenceSession {
     this.logits = alloc('logits', b * c.vocabSize * f32);
     this.token = alloc('greedy token', 4);
     this.tokenStaging = gpu.createStaging('greedy token read-back', 4);
+    this.chain = alloc('greedy chain', (1 + MAX_GREEDY_CHAIN) * 4);
+    this.chainStaging = gpu.createStaging('greedy chain read-back', (1 + MAX_GREEDY_CHAIN) * 4);
     const widest = Math.max(c.hiddenSize, c.numHeads * c.headDim, c.intermediateSize);
     this.linearScratch = model.preset.activations ? new LinearScratch(gpu, b, widest) : null;
     this.scratchBytes = gpu.bytesAllocated - scratchStart;
@@ -133,12 +145,29 @@ export class InferenceSession {
    * (the first, on ties), found on the GPU; only that id is read back.
    */
   decodeGreedy(token: number, position: number): Promise<number> {
-    return this.readToken(this.prepare([token], position, true));
+    return this.readToken(this.prepare([token], position, 'argmax'));
+  }
+
+  /**
+   * `count` greedy decode steps from `token` at `position`, in one submission: each step's
+   * argmax becomes the next step's token on the GPU, and the ids are read back once at the end.
+   * The same ids as `count` calls of decodeGreedy, without a round trip to the host between steps.
+   */
+  async decodeGreedyChain(token: number, position: number, count: number): Promise<number[]> {
+    if (!Number.isInteger(count) || count < 1 || count > MAX_GREEDY_CHAIN) throw new Error(`a greedy chain takes 1 to ${MAX_GREEDY_CHAIN} steps, got ${count}`);
+    if (position + count > this.options.contextLength) {
+      throw new Error(`${count} steps from position ${position} go past the session's context of ${this.options.contextLength}`);
+    }
+    const step = this.prepare([token], position, 'chain');
+    this.gpu.write(this.chain, this.zeroWord);
+    const steps: Dispatch[] = [];
+    for (let i = 0; i < count; i++) steps.push(...step);
+    return this.gpu.runAndRead(steps, this.chain, this.chainStaging, (bytes) => Array.from(new Uint32Array(bytes, 4, count)));
   }
 
   /** The recorded greedy step for `token` at `position`, its id and position written, to be replayed (the decode profile). */
   recordedDecodeStep(token: number, position: number): readonly Dispatch[] {
-    return this.prepare([token], position, true);
+    return this.prepare([token], position, 'argmax');
   }
 
   /** The greedy next token after the last forward(): the argmax of its last row, read back alone. */
@@ -152,10 +181,10 @@ export class InferenceSession {
   }
 
   /**
-   * Checks a forward call, writes its token ids and position, and returns its recorded pass;
-   * `greedy` appends the argmax of its last row.
+   * Checks a forward call, writes its token ids and position, and returns its recorded pass,
+   * ending as `end` says.
    */
-  private prepare(ids: ArrayLike<number>, startPos: number, greedy = false): Dispatch[] {
+  private prepare(ids: ArrayLike<number>, startPos: number, end: PassEnd = 'logits'): Dispatch[] {
     const c = this.model.config;
     const m = ids.length;
     if (m === 0 || m > this.options.maxBatch) throw new Error(`forward takes 1 to ${this.options.maxBatch} tokens, got ${m}`);
@@ -174,18 +203,20 @@ export class InferenceSession {
     this.positionWord[0] = startPos;
     this.gpu.write(this.position, this.positionWord);
     this.lastTokens = m;
-    return this.pass(m, greedy);
+    return this.pass(m, end);
   }
 
   /** The recorded forward pass of m tokens; tests switch kernel families, so those are part of the key. */
-  private pass(m: number, greedy: boolean): Dispatch[] {
-    const key = `${m}|${greedy}|${this.gpu.directKernels}|${integerDot(this.gpu)}`;
+  private pass(m: number, end: PassEnd): Dispatch[] {
+    const key = `${m}|${end}|${this.gpu.directKernels}|${integerDot(this.gpu)}`;
     let pass = this.recorded.get(key);
     if (pass) {
       this.recorded.delete(key);
     } else {
       pass = this.record(m);
-      if (greedy) pass.push(...encodeArgmax(this.gpu, this.logits, this.token, m - 1, this.model.config.vocabSize));
+      const vocab = this.model.config.vocabSize;
+      if (end === 'argmax') pass.push(...encodeArgmax(this.gpu, this.logits, this.token, m - 1, vocab));
+      if (end === 'chain') pass.push(...encodeArgmaxChain(this.gpu, this.logits, this.chain, this.ids, this.position, m - 1, vocab));
       if (this.recorded.size >= MAX_RECORDED_PASSES) this.recorded.delete(this.recorded.keys().next().value as string);
     }
     this.recorded.set(key, pass);
@@ -276,6 +307,7 @@ export class InferenceSession {
     for (const b of this.buffers) this.gpu.destroy(b);
     this.buffers.length = 0;
     this.gpu.destroy(this.tokenStaging);
+    this.gpu.destroy(this.chainStaging);
     this.linearScratch?.destroy();
     this.recorded.clear();
   }

@@ -41,11 +41,11 @@ export async function profileDecodeStep(gpu: GpuContext, step: readonly Dispatch
   return { step_microseconds: await time(step), dispatches: step.length, kernels };
 }
 
-/** Lines for a terminal: the step, then each kernel's share of it. */
-export function formatDecodeProfile(profile: DecodeProfile, wallMicroseconds: number): string[] {
+/** Lines for a terminal: the step against a token's wall-clock time (chained, and a step at a time), then each kernel's share. */
+export function formatDecodeProfile(profile: DecodeProfile, chainedMicroseconds: number, singleMicroseconds: number): string[] {
   const lines = [
-    `  decode step: ${profile.dispatches} dispatches, ${profile.step_microseconds.toFixed(0)} us of GPU time replayed back to back, ` +
-      `${wallMicroseconds.toFixed(0)} us a token with its read-back`,
+    `  decode step: ${profile.dispatches} dispatches, ${profile.step_microseconds.toFixed(0)} us of GPU time replayed back to back; ` +
+      `a token takes ${chainedMicroseconds.toFixed(0)} us in chained steps, ${singleMicroseconds.toFixed(0)} us a step at a time with its read-back`,
   ];
   for (const k of profile.kernels) {
     const share = (100 * k.microseconds) / profile.step_microseconds;

@@ -7,6 +7,9 @@
 import type { InferenceSession } from '../engine/session';
 import { CancelledError } from './perplexity';
 
+/** Greedy steps a submission in generation and in the speed bench (session.decodeGreedyChain). */
+export const DECODE_CHAIN = 16;
+
 export interface GenerationOptions {
   until: readonly string[];
   maxTokens: number;
@@ -44,16 +47,23 @@ export async function generateGreedy(
   const generated: number[] = [];
   let text = '';
   let pos = prompt.length;
-  // The argmax is taken on the GPU: a step reads back one token id, not the vocabulary's logits.
-  let next = await session.greedyToken();
+  // The argmax is taken on the GPU and steps are chained there, DECODE_CHAIN a submission: a
+  // chain reads back its token ids, not the vocabulary's logits. Ids past a stop are dropped.
+  let pending = [await session.greedyToken()];
   for (;;) {
     if (options.signal?.aborted) throw new CancelledError();
+    const next = pending.shift()!;
     generated.push(next);
     if (options.stopTokenIds.includes(next)) break;
     text = decode(generated);
     if (options.until.some((s) => s.length > 0 && text.includes(s))) break;
-    if (generated.length >= options.maxTokens || pos >= maxLength) break;
-    next = await session.decodeGreedy(next, pos++);
+    // The context was cut to leave maxTokens positions, so the token limit comes first.
+    if (generated.length >= options.maxTokens) break;
+    if (pending.length === 0) {
+      const count = Math.min(DECODE_CHAIN, options.maxTokens - generated.length);
+      pending = await session.decodeGreedyChain(next, pos, count);
+      pos += count;
+    }
   }
   const kept = options.stopTokenIds.includes(generated[generated.length - 1]) ? generated.slice(0, -1) : generated;
   return { text: cutAtStop(decode(kept), options.until), tokens: generated.length, contextTokens: prompt.length };

@@ -98,4 +98,28 @@ describe('whole forward pass on the GPU against the CPU reference', () => {
       destroyModel(gpu, model);
     });
   }
+
+  for (const direct of [false, true]) {
+    it(`a greedy chain gives the ids of as many single greedy steps (${direct ? 'CPU-adapter' : 'GPU'} kernels)`, async () => {
+      const gpu = await testGpu();
+      gpu.directKernels = direct;
+      const seed = freshSeed();
+      const next = rng(seed);
+      const config = syntheticConfig();
+      const model = await uploadModel(gpu, config, tensorSource(syntheticTensors(config, next)), preset(4));
+      const session = new InferenceSession(gpu, model, { contextLength: 40, maxBatch: 9 });
+      const prompt = Array.from({ length: 9 }, () => Math.floor(next() * config.vocabSize));
+      session.forward(prompt, 0);
+      const first = await session.greedyToken();
+      const single: number[] = [];
+      let token = first;
+      for (let pos = 9; pos < 9 + 12; pos++) single.push((token = await session.decodeGreedy(token, pos)));
+      // The same steps again from the same cache, as two chains (a chain leaves the next one its input).
+      const chained = [...(await session.decodeGreedyChain(first, 9, 5)), ...(await session.decodeGreedyChain(single[4], 14, 7))];
+      expect(chained, `seed ${seed}`).toEqual(single);
+      await expect(session.decodeGreedyChain(first, 35, 6), 'past the context').rejects.toThrow(/past the session's context of 40/);
+      session.dispose();
+      destroyModel(gpu, model);
+    });
+  }
 });

@@ -29,3 +29,12 @@ export function encodeArgmax(gpu: GpuContext, logits: GPUBuffer, token: GPUBuffe
   const pipeline = gpu.pipeline(argmaxCode, 'argmax', { THREADS: ARGMAX_THREADS });
   return [gpu.record(pipeline, [gpu.uniform([row, width], 'uu'), logits, token], [1])];
 }
+
+/**
+ * The argmax of row `row` appended to `chain` (chain[0] counts the ids in chain[1..]) and made
+ * the next step's input: ids[0] = it, position[0] += 1, so recorded greedy steps run back to back.
+ */
+export function encodeArgmaxChain(gpu: GpuContext, logits: GPUBuffer, chain: GPUBuffer, ids: GPUBuffer, position: GPUBuffer, row: number, width: number): Dispatch[] {
+  const pipeline = gpu.pipeline(argmaxCode, 'argmax_chain', { THREADS: ARGMAX_THREADS });
+  return [gpu.record(pipeline, [gpu.uniform([row, width], 'uu'), logits, chain, ids, position], [1])];
+}
