@@ -13,6 +13,7 @@
 # folder in DEFAULT_MODEL; without them that step fails alone, logged in run.log, and the table lacks its rows.
 #   SHAPES=1b,7b,8b  PRESETS=fp16,w8g128,w4g128  PEER_SHAPES (default SHAPES)  DECODE=128  PROMPT=512
 #   DEFAULT_MODEL=default  DEFAULT_PRESETS (default every built-in preset)  TOTAL=540
+#   PROFILE=1 also times each model bench's decode step kernel by kernel (bench --profile; in models.jsonl)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-bench-out}
@@ -28,6 +29,7 @@ decode=${DECODE:-128}
 default_model=${DEFAULT_MODEL:-default}
 default_presets=${DEFAULT_PRESETS:-fp16,w8g128,w4g128,w3g128,w2g128,w4g32sym,w8g32sym,w8a8,w4a8,w4a4,kv8,kv4,kv3,kv2,w4g128+kv4}
 total=${TOTAL:-540}
+profile=${PROFILE:+--profile}
 log="$out/run.log"
 : > "$log"
 step() { # name, seconds, command...: runs one step under a time limit (cut to what is left of TOTAL) and logs how it ended
@@ -49,10 +51,10 @@ step "peer kernels" 90 python3 bench/peers/kernels.py --json > "$out/peer-kernel
 : > "$out/models.jsonl"
 for shape in ${shapes//,/ }; do
   step "QuantLab synthetic:$shape" 120 node "$QUANTLAB" bench --model "synthetic:$shape" --preset "$presets" \
-    --prompt "$prompt" --decode "$decode" --repeat 1 --json >> "$out/models.jsonl"
+    --prompt "$prompt" --decode "$decode" --repeat 1 $profile --json >> "$out/models.jsonl"
 done
 step "QuantLab $default_model" 90 node "$QUANTLAB" bench --model "$default_model" --preset "$default_presets" \
-  --prompt "$prompt" --decode "$decode" --repeat 1 --json >> "$out/models.jsonl"
+  --prompt "$prompt" --decode "$decode" --repeat 1 $profile --json >> "$out/models.jsonl"
 step "peer models" 200 python3 bench/peers/generate.py --shapes "$peer_shapes" --prompt "$prompt" --decode "$decode" --json \
   > "$out/peer-models.jsonl"
 { echo "$header"; echo; python3 bench/table.py "$out"; } | tee "$out/table.md"
