@@ -186,8 +186,7 @@ fn write_quantized(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
   let group_index = position[0] * params.kv_heads * groups_per_head + u;
   let word_base = group_index * words_per_group();
   // Each word is assembled in a register from the codes that touch it (a code straddling two
-  // words is computed for both) and stored once: OR-ing code after code into the cache made a
-  // chain of dependent read-modify-writes of global memory, 45 us a dispatch on the H200.
+  // words is computed for both) and stored once, not OR-ed into global memory code by code.
   for (var w = 0u; w < words_per_group(); w++) {
     let first_bit = w * 32u;
     var word = 0u;
