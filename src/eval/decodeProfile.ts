@@ -27,7 +27,7 @@ export interface DecodeProfile {
 /** Times `step` (a recorded decode step, ready to replay) whole and kernel by kernel, `repetitions` replays a timing. */
 export async function profileDecodeStep(gpu: GpuContext, step: readonly Dispatch[], repetitions: number): Promise<DecodeProfile> {
   const time = async (dispatches: readonly Dispatch[]) =>
-    1000 * (await timePerRepetition(gpu, (encoder, n) => inOnePass(gpu, encoder, n, () => [...dispatches]), repetitions));
+    1000 * (await timePerRepetition(gpu, (encoder, n) => inOnePass(gpu, encoder, n, () => dispatches), repetitions));
   const groups = new Map<string, Dispatch[]>();
   for (const d of step) {
     const kernel = d.pipeline.label || 'unlabelled';

@@ -32,7 +32,7 @@ export async function timePerRepetition(
 }
 
 /** Encodes `count` repetitions in one compute pass of `encoder`, repetition i's dispatches from `record(i)`. */
-export function inOnePass(gpu: GpuContext, encoder: GPUCommandEncoder, count: number, record: (i: number) => Dispatch[]): void {
+export function inOnePass(gpu: GpuContext, encoder: GPUCommandEncoder, count: number, record: (i: number) => readonly Dispatch[]): void {
   const dispatches: Dispatch[] = [];
   for (let i = 0; i < count; i++) dispatches.push(...record(i));
   gpu.encode(encoder, dispatches);

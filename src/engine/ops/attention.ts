@@ -115,10 +115,10 @@ export interface AttentionArgs {
  */
 export function encodeAttention(gpu: GpuContext, format: KvFormat, shape: KvShape, a: AttentionArgs): Dispatch[] {
   if (shape.headDim > MAX_HEAD_DIM) throw new Error(`head_dim ${shape.headDim} is larger than the ${MAX_HEAD_DIM} the attention kernel holds`);
+  if (!gpu.directKernels && a.tokens === 1) return encodeDecodeAttention(gpu, format, shape, a);
   const params = gpu.uniform([a.tokens, a.heads, shape.kvHeads, shape.headDim, a.qRow, 1 / Math.sqrt(shape.headDim)], 'uuuuuf');
   const bindings = [params, a.q, a.cache.k.cache, a.cache.v.cache, a.cache.k.meta, a.cache.v.meta, a.out, a.position];
   const constants = { ...kvConstants(format, shape), THREADS: ATTENTION_THREADS, DIRECT_THREADS: ATTENTION_DIRECT_THREADS };
-  if (!gpu.directKernels && a.tokens === 1) return encodeDecodeAttention(gpu, format, shape, a);
   if (gpu.directKernels) {
     const workgroups = grid(Math.ceil((a.tokens * a.heads) / ATTENTION_DIRECT_THREADS));
     return [gpu.record(gpu.pipeline(attentionCode, 'attend_direct', constants), bindings, workgroups)];
