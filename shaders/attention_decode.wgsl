@@ -49,6 +49,12 @@ fn share_base(head: u32, chunk: u32) -> u32 {
   return (head * params.chunks + chunk) * (params.head_dim + 2u);
 }
 
+// Channel d of the values of entry e and of the same KV head's next three tokens.
+fn four_values(e: u32, d: u32) -> vec4<f32> {
+  let s = params.kv_heads;
+  return vec4<f32>(cache_value(false, e, d), cache_value(false, e + s, d), cache_value(false, e + 2u * s, d), cache_value(false, e + 3u * s, d));
+}
+
 @compute @workgroup_size(THREADS)
 fn attend_chunk(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let head = wid.x;
@@ -68,14 +74,22 @@ fn attend_chunk(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
   // neighbouring invocations read neighbouring channels of a key.
   let parts = THREADS / CHUNK;
   let t = first + lid / parts;
-  var dot = 0.0;
+  var score = 0.0;
   if (t < keys) {
     let e = t * params.kv_heads + kv_head;
-    for (var d = lid % parts; d < params.head_dim; d += parts) {
-      dot += q_tile[d] * cache_value(true, e, d);
+    var d = lid % parts;
+    // Four channels an iteration: their loads are independent, so all four are in flight at once
+    // (a loop of one dependent load after another left the GPU waiting on each).
+    for (; d + 3u * parts < params.head_dim; d += 4u * parts) {
+      let qs = vec4<f32>(q_tile[d], q_tile[d + parts], q_tile[d + 2u * parts], q_tile[d + 3u * parts]);
+      let ks = vec4<f32>(cache_value(true, e, d), cache_value(true, e, d + parts), cache_value(true, e, d + 2u * parts), cache_value(true, e, d + 3u * parts));
+      score += dot(qs, ks);
+    }
+    for (; d < params.head_dim; d += parts) {
+      score += q_tile[d] * cache_value(true, e, d);
     }
   }
-  partial_dots[lid] = dot;
+  partial_dots[lid] = score;
   workgroupBarrier();
   if (lid < CHUNK) {
     var s = 0.0;
@@ -98,7 +112,16 @@ fn attend_chunk(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
   var sum = 0.0;
   var acc0 = 0.0;
   var acc1 = 0.0;
-  for (var i = 0u; i < count; i++) {
+  var i = 0u;
+  // Four keys an iteration, for the same reason as the channels above.
+  for (; i + 4u <= count; i += 4u) {
+    let e = (first + i) * params.kv_heads + kv_head;
+    let w = vec4<f32>(weights[i], weights[i + 1u], weights[i + 2u], weights[i + 3u]);
+    sum += (w.x + w.y) + (w.z + w.w);
+    if (lid < params.head_dim) { acc0 += dot(w, four_values(e, lid)); }
+    if (lid + THREADS < params.head_dim) { acc1 += dot(w, four_values(e, lid + THREADS)); }
+  }
+  for (; i < count; i++) {
     let e = (first + i) * params.kv_heads + kv_head;
     let w = weights[i];
     sum += w;
@@ -121,14 +144,34 @@ fn attend_combine(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
     return;
   }
   let used = (combine_position[0] + CHUNK) / CHUNK;
+  // Four chunks an iteration in both loops, so that their loads are in flight together.
   var largest = -3.0e38;
-  for (var c = 0u; c < used; c++) {
+  var c = 0u;
+  for (; c + 4u <= used; c += 4u) {
+    let m = vec4<f32>(shares[share_base(head, c)], shares[share_base(head, c + 1u)], shares[share_base(head, c + 2u)], shares[share_base(head, c + 3u)]);
+    largest = max(largest, max(max(m.x, m.y), max(m.z, m.w)));
+  }
+  for (; c < used; c++) {
     largest = max(largest, shares[share_base(head, c)]);
   }
   var total = 0.0;
   var acc0 = 0.0;
   var acc1 = 0.0;
-  for (var c = 0u; c < used; c++) {
+  c = 0u;
+  for (; c + 4u <= used; c += 4u) {
+    let b = vec4<u32>(share_base(head, c), share_base(head, c + 1u), share_base(head, c + 2u), share_base(head, c + 3u));
+    let f = exp(vec4<f32>(shares[b.x], shares[b.y], shares[b.z], shares[b.w]) - vec4<f32>(largest));
+    total += dot(vec4<f32>(shares[b.x + 1u], shares[b.y + 1u], shares[b.z + 1u], shares[b.w + 1u]), f);
+    if (lid < params.head_dim) {
+      let d = 2u + lid;
+      acc0 += dot(vec4<f32>(shares[b.x + d], shares[b.y + d], shares[b.z + d], shares[b.w + d]), f);
+    }
+    if (lid + THREADS < params.head_dim) {
+      let d = 2u + lid + THREADS;
+      acc1 += dot(vec4<f32>(shares[b.x + d], shares[b.y + d], shares[b.z + d], shares[b.w + d]), f);
+    }
+  }
+  for (; c < used; c++) {
     let base = share_base(head, c);
     let f = exp(shares[base] - largest);
     total += shares[base + 1u] * f;
