@@ -21,15 +21,29 @@ struct Params {
 
 var<workgroup> partial: array<f32, THREADS>;
 
+// x[at] (+ r[at], written back into x with `add`).
+fn stream_value(at: u32, add: bool) -> f32 {
+  var v = x[at];
+  if (add) {
+    v = v + r[at];
+    x[at] = v;
+  }
+  return v;
+}
+
 fn norm_row(row: u32, lid: u32, add: bool) {
   let base = row * params.width;
+  let t = THREADS;
   var sum = 0.0;
-  for (var i = lid; i < params.width; i += THREADS) {
-    var v = x[base + i];
-    if (add) {
-      v = v + r[base + i];
-      x[base + i] = v;
-    }
+  var i = lid;
+  // Four values an iteration: their loads are independent, so all four are in flight at once
+  // (a decode step's wide rows made a loop of one load after another a norm's whole cost).
+  for (; i + 3u * t < params.width; i += 4u * t) {
+    let v = vec4<f32>(stream_value(base + i, add), stream_value(base + i + t, add), stream_value(base + i + 2u * t, add), stream_value(base + i + 3u * t, add));
+    sum += dot(v, v);
+  }
+  for (; i < params.width; i += t) {
+    let v = stream_value(base + i, add);
     sum += v * v;
   }
   partial[lid] = sum;
@@ -41,8 +55,17 @@ fn norm_row(row: u32, lid: u32, add: bool) {
     workgroupBarrier();
   }
   let inv = inverseSqrt(partial[0] / f32(params.width) + params.eps);
-  // Each invocation reads back only the x values it wrote itself above.
-  for (var i = lid; i < params.width; i += THREADS) {
+  // Each invocation reads back only the x values it wrote itself above, four at a time again.
+  for (i = lid; i + 3u * t < params.width; i += 4u * t) {
+    let v = vec4<f32>(x[base + i], x[base + i + t], x[base + i + 2u * t], x[base + i + 3u * t]);
+    let g = vec4<f32>(weight[i], weight[i + t], weight[i + 2u * t], weight[i + 3u * t]);
+    let out = v * inv * g;
+    y[base + i] = out.x;
+    y[base + i + t] = out.y;
+    y[base + i + 2u * t] = out.z;
+    y[base + i + 3u * t] = out.w;
+  }
+  for (; i < params.width; i += t) {
     y[base + i] = x[base + i] * inv * weight[i];
   }
 }
