@@ -17,7 +17,16 @@
 //    scale = max(max - min, 1e-5) / (2^b - 1) rounded to f16, zero = clamp(-round(min / scale), 0, 2^b - 1),
 //    q = clamp(round(x / scale) + zero, 0, 2^b - 1), bit for bit as src/quant/rtn.ts (float32 as
 //    torch computes it) whatever the GPU's division rounds like. The f16 helpers come from f16.wgsl.
-// THREADS is an override constant set from the TS constant that sizes the dispatch.
+//
+// Two kernel families write quantized groups. On GPUs (write_quantized) a group is a workgroup
+// of KV_GROUP invocations, a channel each: the min/max reduction and the exact rounding
+// (round_quotient) are spread over the group's channels, where one invocation looping over them
+// cost a decode step, with its few groups, more than its whole fp16 write. On CPU adapters
+// (write_quantized_direct, GpuContext.directKernels) barriers cost more than the loop, so there
+// one invocation writes a whole group. Both do the same arithmetic in the same order where order
+// matters (min and max are exact in any order), so both match the CPU bit for bit.
+// THREADS and KV_GROUP are override constants set from the TS constants that size the dispatch
+// (src/engine/ops/attention.ts); KV_GROUP is write_quantized's workgroup size.
 
 override KV_BITS: u32 = 16u;
 override KV_GROUP: u32 = 64u;
@@ -160,9 +169,108 @@ fn write_plain(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   }
 }
 
-// One invocation a (token, KV head, group): it owns the group's words, so no two write one word.
+// Where a group's scale and zero come from its min and max, the same arithmetic in both families.
+struct GroupScale {
+  code: u32,
+  scale: f32,
+  zero: f32,
+}
+
+fn group_scale(lo: f32, hi: f32, max_q: f32) -> GroupScale {
+  let code = scale_bits(max(hi - lo, bitcast<f32>(SCALE_FLOOR_BITS)), max_q);
+  let scale = f16_value(code);
+  return GroupScale(code, scale, clamp(-round_quotient(lo, scale), 0.0, max_q));
+}
+
+fn code_of(x: f32, g: GroupScale, max_q: f32) -> u32 {
+  return u32(clamp(round_quotient(x, g.scale) + g.zero, 0.0, max_q));
+}
+
+// Codes j0 <= j < j1 of a group that touch word w of its bitstream: a code straddling two words
+// is part of both.
+fn word_codes(w: u32) -> vec2<u32> {
+  let first_bit = w * 32u;
+  return vec2<u32>(first_bit / KV_BITS, min((first_bit + 31u) / KV_BITS + 1u, KV_GROUP));
+}
+
+// Code j's bits that fall in word w.
+fn code_bits(q: u32, j: u32, w: u32) -> u32 {
+  let bit = j * KV_BITS;
+  let first_bit = w * 32u;
+  if (bit >= first_bit) {
+    return q << (bit - first_bit);
+  }
+  return q >> (first_bit - bit);
+}
+
+fn store_scale(is_k: bool, group_index: u32, g: GroupScale) {
+  let scale_zero = g.code | (u32(g.zero) << 16u);
+  if (is_k) { k_scales[group_index] = scale_zero; } else { v_scales[group_index] = scale_zero; }
+}
+
+// write_quantized's workgroup memory: the group's (min, max) pairs as they are reduced, then its codes.
+var<workgroup> group_range: array<vec2<f32>, KV_GROUP>;
+var<workgroup> group_codes: array<u32, KV_GROUP>;
+
+// GPUs: a workgroup a (token, KV head, group), an invocation a channel, so a decode step's few
+// groups still spread over KV_GROUP invocations each. The first ceil(query_pairs / KV_GROUP)
+// workgroups rotate the queries instead, an invocation a pair; then come the keys' groups, then
+// the values'. Each word is still assembled in a register and stored once, by one invocation.
+@compute @workgroup_size(KV_GROUP)
+fn write_quantized(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let groups_per_head = params.head_dim / KV_GROUP;
+  let units = params.tokens * params.kv_heads * groups_per_head;
+  let query_pairs = params.tokens * params.heads * params.head_dim / 2u;
+  let query_groups = (query_pairs + KV_GROUP - 1u) / KV_GROUP;
+  let index = wid.x + wid.y * nwg.x;
+  if (index < query_groups) {
+    let i = index * KV_GROUP + lid.x;
+    if (i < query_pairs) { rotate_query(i); }
+    return;
+  }
+  let j = index - query_groups;
+  if (j >= 2u * units) { return; }
+  let is_k = j < units;
+  let u = select(j - units, j, is_k);
+  let e = u / groups_per_head;
+  let t = e / params.kv_heads;
+  let h = e % params.kv_heads;
+  let c = lid.x;
+  let x = kv_value(is_k, t, h, (u % groups_per_head) * KV_GROUP + c);
+  // Min and max by halving the live count (KV_GROUP need not be a power of two: 24, 48).
+  group_range[c] = vec2<f32>(x, x);
+  workgroupBarrier();
+  for (var live = KV_GROUP; live > 1u; live = (live + 1u) / 2u) {
+    let upper = (live + 1u) / 2u;
+    if (c < live - upper) {
+      let a = group_range[c];
+      let b = group_range[c + upper];
+      group_range[c] = vec2<f32>(min(a.x, b.x), max(a.y, b.y));
+    }
+    workgroupBarrier();
+  }
+  let max_q = f32(0xffffffffu >> (32u - KV_BITS));
+  // Every invocation derives the scale from the same two values: no second barrier to share it.
+  let extremes = group_range[0];
+  let g = group_scale(extremes.x, extremes.y, max_q);
+  group_codes[c] = code_of(x, g, max_q);
+  workgroupBarrier();
+  let group_index = position[0] * params.kv_heads * groups_per_head + u;
+  if (c < words_per_group()) {
+    let codes = word_codes(c);
+    var word = 0u;
+    for (var k = codes.x; k < codes.y; k++) {
+      word |= code_bits(group_codes[k], k, c);
+    }
+    store(is_k, group_index * words_per_group() + c, word);
+  }
+  if (c == 0u) { store_scale(is_k, group_index, g); }
+}
+
+// CPU adapters: an invocation a (token, KV head, group), looping over the group's channels
+// twice, so no barriers; it owns the group's words, so no two invocations write one word.
 @compute @workgroup_size(THREADS)
-fn write_quantized(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn write_quantized_direct(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let groups_per_head = params.head_dim / KV_GROUP;
   let unit = split(gid.x + gid.y * nwg.x * THREADS, params.tokens * params.kv_heads * groups_per_head);
   if (unit.x == 2u) { return; }
@@ -180,27 +288,18 @@ fn write_quantized(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
     hi = max(hi, v);
   }
   let max_q = f32(0xffffffffu >> (32u - KV_BITS));
-  let scale_code = scale_bits(max(hi - lo, bitcast<f32>(SCALE_FLOOR_BITS)), max_q);
-  let scale = f16_value(scale_code);
-  let zero = clamp(-round_quotient(lo, scale), 0.0, max_q);
+  let g = group_scale(lo, hi, max_q);
   let group_index = position[0] * params.kv_heads * groups_per_head + u;
   let word_base = group_index * words_per_group();
   // Each word is assembled in a register from the codes that touch it (a code straddling two
   // words is computed for both) and stored once, not OR-ed into global memory code by code.
   for (var w = 0u; w < words_per_group(); w++) {
-    let first_bit = w * 32u;
+    let codes = word_codes(w);
     var word = 0u;
-    for (var j = first_bit / KV_BITS; j < min((first_bit + 31u) / KV_BITS + 1u, KV_GROUP); j++) {
-      let q = u32(clamp(round_quotient(kv_value(is_k, t, h, d0 + j), scale) + zero, 0.0, max_q));
-      let bit = j * KV_BITS;
-      if (bit >= first_bit) {
-        word |= q << (bit - first_bit);
-      } else {
-        word |= q >> (first_bit - bit);
-      }
+    for (var j = codes.x; j < codes.y; j++) {
+      word |= code_bits(code_of(kv_value(is_k, t, h, d0 + j), g, max_q), j, w);
     }
     store(is_k, word_base + w, word);
   }
-  let scale_zero = scale_code | (u32(zero) << 16u);
-  if (is_k) { k_scales[group_index] = scale_zero; } else { v_scales[group_index] = scale_zero; }
+  store_scale(is_k, group_index, g);
 }

@@ -20,7 +20,10 @@ const ATTENTION_THREADS = MAX_HEAD_DIM / 2;
 export const ATTENTION_DECODE_CHUNK = 32;
 /** attend_direct (CPU adapters): an invocation a (query, head). */
 const ATTENTION_DIRECT_THREADS = 64;
+/** write_plain and write_quantized_direct (CPU adapters): an invocation a unit; write_quantized (GPUs) takes a workgroup of KV_GROUP a group. */
 const KV_WRITE_THREADS = 64;
+/** WebGPU's default maxComputeInvocationsPerWorkgroup, which bounds write_quantized's workgroup of KV_GROUP. */
+const KV_WRITE_MAX_GROUP = 256;
 
 function kvConstants(format: KvFormat, shape: KvShape): Record<string, number> {
   return { KV_BITS: format.bits, KV_GROUP: format.bits >= 16 ? 64 : kvGroupOf(format, shape) };
@@ -63,7 +66,8 @@ export interface KvWriteArgs {
 /**
  * One dispatch: rotates the queries of `tokens` rows of the stacked projection in place (RoPE),
  * and writes their keys (rotated) and values into the cache at position[0].., quantized (or
- * converted) as `format` says. Rotating no queries is layout.heads = 0.
+ * converted) as `format` says. Rotating no queries is layout.heads = 0. Quantized groups take a
+ * workgroup each on GPUs and an invocation each on CPU adapters (gpu.directKernels).
  */
 export function encodeKvWrite(gpu: GpuContext, format: KvFormat, shape: KvShape, a: KvWriteArgs): Dispatch[] {
   const { layout } = a;
@@ -77,9 +81,17 @@ export function encodeKvWrite(gpu: GpuContext, format: KvFormat, shape: KvShape,
     const pipeline = gpu.pipeline(kvCode, 'write_plain', constants);
     return [gpu.record(pipeline, common, grid(Math.ceil((queryPairs + 2 * units) / KV_WRITE_THREADS)))];
   }
-  const units = (a.tokens * shape.kvHeads * shape.headDim) / kvGroupOf(format, shape);
+  const group = kvGroupOf(format, shape);
+  const units = (a.tokens * shape.kvHeads * shape.headDim) / group;
+  const bindings = [...common, a.cache.k.meta, a.cache.v.meta];
+  if (gpu.directKernels) {
+    const pipeline = gpu.pipeline(kvCode, 'write_quantized_direct', constants);
+    return [gpu.record(pipeline, bindings, grid(Math.ceil((queryPairs + 2 * units) / KV_WRITE_THREADS)))];
+  }
+  // A workgroup of KV_GROUP (= group) invocations a group, after the workgroups that rotate the queries.
+  if (group > KV_WRITE_MAX_GROUP) throw new Error(`a KV group of ${group} channels is more than the ${KV_WRITE_MAX_GROUP} invocations a workgroup may have`);
   const pipeline = gpu.pipeline(kvCode, 'write_quantized', constants);
-  return [gpu.record(pipeline, [...common, a.cache.k.meta, a.cache.v.meta], grid(Math.ceil((queryPairs + 2 * units) / KV_WRITE_THREADS)))];
+  return [gpu.record(pipeline, bindings, grid(Math.ceil(queryPairs / group) + 2 * units))];
 }
 
 /** The scratch a decode step's split attention writes its shares to: one per head and chunk of keys. */
