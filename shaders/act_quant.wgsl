@@ -4,8 +4,7 @@
 //   scale = max(max - min, 1e-5) / (2^bits - 1)    (kept in f32: it is never stored)
 //   zero = clamp(-round(min / scale), 0, 2^bits - 1)
 //   out = (clamp(round(x / scale) + zero, 0, 2^bits - 1) - zero) * scale
-// quantize_codes keeps the codes, with each row's scale and zero, for matmul_q.wgsl's
-// integer-dot matvec instead.
+// matmul_q.wgsl's integer-dot matvec quantizes x the same way inside its own workgroups.
 // round is WGSL's, halves to even as torch.round. GPU division is not always correctly
 // rounded, so a value within an ulp or so of a rounding tie may land on the other side of it
 // than in the CPU reference (src/quant/rtn.ts); everywhere else the results agree.
@@ -24,10 +23,6 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
-// quantize_codes's view of the output: row r's codes four to a u32 along K at words
-// r * K/4 .. r * K/4 + K/4 - 1, then, after all M rows, row r's scale and zero point as f32
-// bits at words M * K/4 + 2r and M * K/4 + 2r + 1 (K a multiple of 4).
-@group(0) @binding(2) var<storage, read_write> codes: array<u32>;
 
 var<workgroup> row_min: array<f32, THREADS>;
 var<workgroup> row_max: array<f32, THREADS>;
@@ -80,30 +75,5 @@ fn fake_quantize(
   row_quantization(base, lid);
   for (var i = lid; i < params.k; i += THREADS) {
     out[base + i] = (code_of(x[base + i]) - row_zero) * row_scale;
-  }
-}
-
-// The same quantization, kept as 8-bit codes for the integer dot products of matmul_q.wgsl.
-@compute @workgroup_size(THREADS)
-fn quantize_codes(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let row = wid.x + wid.y * nwg.x;
-  if (row >= params.m) {
-    return;
-  }
-  let base = row * params.k;
-  row_quantization(base, lid);
-  let words = params.k / 4u;
-  for (var i = lid; i < words; i += THREADS) {
-    let at = base + 4u * i;
-    let c = vec4<u32>(vec4<f32>(code_of(x[at]), code_of(x[at + 1u]), code_of(x[at + 2u]), code_of(x[at + 3u])));
-    codes[row * words + i] = c.x | (c.y << 8u) | (c.z << 16u) | (c.w << 24u);
-  }
-  if (lid == 0u) {
-    codes[params.m * words + 2u * row] = bitcast<u32>(row_scale);
-    codes[params.m * words + 2u * row + 1u] = bitcast<u32>(row_zero);
   }
 }

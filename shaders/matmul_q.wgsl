@@ -23,13 +23,12 @@ struct Params {
   // remaining runs of such a step, so that no division is needed inside the loop.
   step_groups: u32,
   step_runs: u32,
+  // matvec_dot4: the bits of the activation codes it quantizes x to.
+  act_bits: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-// matvec_dot4's view of the input: activation codes a byte each, the row's scale and zero, as
-// act_quant.wgsl's quantize_codes writes them.
-@group(0) @binding(1) var<storage, read> xq: array<u32>;
 @group(0) @binding(2) var<storage, read> qweight: array<u32>;
 @group(0) @binding(3) var<storage, read> scales: array<u32>;
 @group(0) @binding(4) var<storage, read> zeros: array<u32>;
@@ -149,7 +148,7 @@ fn dot4u8_portable(a: u32, b: u32) -> u32 {
 
 const ONES = 0x01010101u;
 
-// The activation codes of one run: as stored (x0..x3, x4..x7) and, for 4-bit weights, whose
+// The activation codes of one run: in order (x0..x3, x4..x7) and, for 4-bit weights, whose
 // nibbles unpack to the bytes of codes 0, 2, 4, 6 and 1, 3, 5, 7, in that order too.
 struct XRun {
   lo: u32,
@@ -159,9 +158,53 @@ struct XRun {
   sum: i32,
 }
 
+// matvec_dot4 quantizes x itself, per token over the whole row as act_quant.wgsl's fake_quantize
+// does, instead of reading codes a dispatch of their own wrote: a decode step has one dispatch
+// less a linear layer, and on a fast GPU a dispatch costs more than re-quantizing x in every
+// workgroup. The scale and zero come from the row's min and max, which are exact whatever order
+// they are reduced in, with act_quant.wgsl's arithmetic: the codes are that kernel's codes.
+var<workgroup> act_range: array<vec2<f32>, MV_THREADS>;
+var<private> act_scale: f32;
+var<private> act_zero: f32;
+var<private> act_max: f32;
+
+// Every invocation sets act_scale, act_zero and act_max; one barrier.
+fn act_quantization(lid: u32) {
+  var lo = x[0].x;
+  var hi = lo;
+  for (var i = lid; i < params.k / 4u; i += MV_THREADS) {
+    let v = x[i];
+    lo = min(lo, min(min(v.x, v.y), min(v.z, v.w)));
+    hi = max(hi, max(max(v.x, v.y), max(v.z, v.w)));
+  }
+  act_range[lid] = vec2<f32>(lo, hi);
+  workgroupBarrier();
+  var mn = act_range[0].x;
+  var mx = act_range[0].y;
+  for (var i = 1u; i < MV_THREADS; i++) {
+    mn = min(mn, act_range[i].x);
+    mx = max(mx, act_range[i].y);
+  }
+  act_max = f32((1u << params.act_bits) - 1u);
+  act_scale = max(mx - mn, bitcast<f32>(ACT_SCALE_FLOOR_BITS)) / act_max;
+  act_zero = clamp(-round(mn / act_scale), 0.0, act_max);
+}
+
+// float32(1e-5), as act_quant.wgsl writes it.
+const ACT_SCALE_FLOOR_BITS = 0x3727c5acu;
+
+fn act_code(v: f32) -> u32 {
+  return u32(clamp(round(v / act_scale) + act_zero, 0.0, act_max));
+}
+
+// Four consecutive activations as codes, a byte each.
+fn act_word(v: vec4<f32>) -> u32 {
+  return act_code(v.x) | (act_code(v.y) << 8u) | (act_code(v.z) << 16u) | (act_code(v.w) << 24u);
+}
+
 fn x_run(r: u32) -> XRun {
-  let lo = xq[2u * r];
-  let hi = xq[2u * r + 1u];
+  let lo = act_word(x[2u * r]);
+  let hi = act_word(x[2u * r + 1u]);
   let even = (lo & 0xffu) | ((lo >> 8u) & 0xff00u) | ((hi << 16u) & 0xff0000u) | ((hi << 8u) & 0xff000000u);
   let odd = ((lo >> 8u) & 0xffu) | ((lo >> 16u) & 0xff00u) | ((hi << 8u) & 0xff0000u) | (hi & 0xff000000u);
   return XRun(lo, hi, even, odd, i32(dot4u8(lo, ONES) + dot4u8(hi, ONES)));
@@ -193,8 +236,8 @@ fn run_dot_int(g: u32, i0: u32, xr: XRun, zx: i32) -> f32 {
   return scale * f32(i32(dot) - zw * xr.sum - zx * i32(wsum) + 8 * zx * zw);
 }
 
-// matvec for 8-bit (or 4-bit) activation codes and 8- or 4-bit weights: four byte products a
-// step, in integers, then one scale of the weights' group a run and the activations' at the end.
+// matvec for 8-bit (or 4-bit) activation codes of x and 8- or 4-bit weights: four byte products
+// a step, in integers, then one scale of the weights' group a run and the activations' at the end.
 @compute @workgroup_size(MV_THREADS)
 fn matvec_dot4(
   @builtin(workgroup_id) wid: vec3<u32>,
@@ -212,8 +255,9 @@ fn matvec_dot4(
   for (var r = 0u; r < MV_ROWS; r++) {
     first[r] = min(row0 + r, params.n - 1u) * groups_per_row;
   }
-  let x_scale = bitcast<f32>(xq[params.k / 4u]);
-  let x_zero = i32(bitcast<f32>(xq[params.k / 4u + 1u]));
+  act_quantization(lid);
+  let x_scale = act_scale;
+  let x_zero = i32(act_zero);
   var j = lid / runs_per_group;
   var u = lid % runs_per_group;
   var acc = vec4<f32>(0.0);

@@ -172,15 +172,13 @@ export function destroyLinear(gpu: GpuContext, w: LinearWeight): void {
 }
 
 /**
- * The buffers a linear layer's input passes through under a W·A preset: the fake-quantized
- * activations (prefill, and decode on the f32 path) and the integer-dot codes (decode with 8-
- * or 4-bit weights). Whoever runs the layers owns one (InferenceSession does), sized for the
- * most tokens and the widest input it passes, and destroys it with its other buffers.
+ * The buffer a linear layer's input passes through under a W·A preset: the fake-quantized
+ * activations (prefill, and decode on the f32 path; the integer path quantizes x in its own
+ * kernel). Whoever runs the layers owns one (InferenceSession does), sized for the most tokens
+ * and the widest input it passes, and destroys it with its other buffers.
  */
 export class LinearScratch {
   readonly activations: GPUBuffer;
-  /** Codes four to a word, then the row's scale and zero (act_quant.wgsl, quantize_codes). */
-  readonly codes: GPUBuffer;
 
   constructor(
     private readonly gpu: GpuContext,
@@ -188,7 +186,6 @@ export class LinearScratch {
     readonly maxCols: number,
   ) {
     this.activations = gpu.createBuffer('linear: quantized activations', maxTokens * maxCols * 4);
-    this.codes = gpu.createBuffer('linear: activation codes', (Math.ceil(maxCols / 4) + 2) * 4);
   }
 
   fits(m: number, cols: number): boolean {
@@ -197,7 +194,6 @@ export class LinearScratch {
 
   destroy(): void {
     this.gpu.destroy(this.activations);
-    this.gpu.destroy(this.codes);
   }
 }
 
@@ -211,8 +207,8 @@ export function encodeActivationQuant(gpu: GpuContext, x: GPUBuffer, out: GPUBuf
 /**
  * Records y[m][rows] = x[m][cols] · Wᵀ (+ bias): the matrix-vector kernel for m = 1, the prefill
  * kernel (tiled, or direct on CPU adapters) otherwise. With `act`, x is first fake-quantized per
- * token into `scratch`, or, in decode with 8- or 4-bit weights, quantized to codes there for the
- * integer path (see IntegerDot).
+ * token into `scratch`, or, in decode with 8- or 4-bit weights, quantized to codes by the
+ * integer path's own kernel (see IntegerDot).
  */
 export function encodeLinear(
   gpu: GpuContext,
@@ -237,16 +233,12 @@ export function encodeLinear(
     const runsPerGroup = w.group / 8;
     const format = [w.bits, w.group, w.symmetric ? 1 : 0, wordsPerGroup(w.group, w.bits)];
     const step = [Math.floor(MV_THREADS / runsPerGroup), MV_THREADS % runsPerGroup];
-    const params = gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0, ...format, ...step], 'uuuuuuuuuu');
+    const params = gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0, ...format, ...step, act?.bits ?? 0], 'uuuuuuuuuuu');
     const code = matmulQModule(gpu);
     const weights = [w.data, w.scales ?? gpu.placeholder, w.zeros ?? gpu.placeholder, bias, y];
+    // The integer path quantizes x to codes inside its own workgroups: one dispatch.
     if (act && m === 1 && (w.bits === 8 || w.bits === 4) && integerDot(gpu) !== 'off') {
-      const codes = scratch!.codes;
-      const actParams = gpu.uniform([1, w.cols, act.bits], 'uuu');
-      return [
-        gpu.record(gpu.pipeline(actQuantCode, 'quantize_codes', { THREADS: ACT_QUANT_THREADS }), [actParams, x, codes], [1]),
-        gpu.record(gpu.pipeline(code, 'matvec_dot4'), [params, codes, ...weights], matvecBlocks),
-      ];
+      return [gpu.record(gpu.pipeline(code, 'matvec_dot4'), [params, x, ...weights], matvecBlocks)];
     }
     const quantized = act ? encodeActivationQuant(gpu, x, scratch!.activations, m, w.cols, act) : [];
     const input = act ? scratch!.activations : x;
