@@ -19,12 +19,20 @@ export interface SessionOptions {
    * 32-bit, which leaves the forward pass in f32 end to end for comparisons with PyTorch in f32.
    */
   plainKvBits?: 16 | 32;
+  /**
+   * Greedy chains queued on the GPU at once by greedyChains: 2 lets the host encode the next
+   * chain while the GPU runs one (the default on GPUs); 1 (the default on CPU adapters, where
+   * host and "GPU" share the cores and a chain past a stop would only cost time) waits for each.
+   */
+  chainsInFlight?: 1 | 2;
 }
 
 /** Forward passes kept recorded, by token count: decode's single token and a few prompt lengths. */
 const MAX_RECORDED_PASSES = 8;
-/** Most greedy steps decodeGreedyChain runs in one submission (the chain buffer's size). */
+/** Most greedy steps greedyChains runs in one submission (the chain buffer's size). */
 export const MAX_GREEDY_CHAIN = 64;
+/** Greedy steps a submission in generation and in the speed bench (greedyChains' default). */
+export const DECODE_CHAIN = 16;
 
 /** What a recorded pass ends with: nothing (logits only), the argmax, or the argmax chained into the next step. */
 type PassEnd = 'logits' | 'argmax' | 'chain';
@@ -35,7 +43,7 @@ type PassEnd = 'logits' | 'argmax' | 'chain';
  * tokens. A forward pass of m tokens is recorded once (its dispatches, bind groups and uniforms
  * do not depend on the position, which the kernels read from a storage word written each call)
  * and replayed; decodeGreedy() adds the argmax on the GPU and reads back only the token id, and
- * decodeGreedyChain() runs several greedy steps back to back on the GPU.
+ * greedyChains() runs greedy steps back to back on the GPU, a chain of them a submission.
  */
 export class InferenceSession {
   readonly gpu: GpuContext;
@@ -66,9 +74,9 @@ export class InferenceSession {
   /** The greedy token id, and the one staging buffer it is read back through. */
   private readonly token: GPUBuffer;
   private readonly tokenStaging: GPUBuffer;
-  /** decodeGreedyChain's ids ([count, id, id, ...]) and their staging buffer. */
+  /** greedyChains' ids ([count, id, id, ...]) and a staging buffer for each chain in flight. */
   private readonly chain: GPUBuffer;
-  private readonly chainStaging: GPUBuffer;
+  private readonly chainStaging: GPUBuffer[];
   private readonly zeroWord = new Uint32Array(1);
   /** The quantized inputs of the linear layers under a W·A preset. */
   private readonly linearScratch: LinearScratch | null;
@@ -126,7 +134,8 @@ export class InferenceSession {
     this.token = alloc('greedy token', 4);
     this.tokenStaging = gpu.createStaging('greedy token read-back', 4);
     this.chain = alloc('greedy chain', (1 + MAX_GREEDY_CHAIN) * 4);
-    this.chainStaging = gpu.createStaging('greedy chain read-back', (1 + MAX_GREEDY_CHAIN) * 4);
+    const inFlight = options.chainsInFlight ?? (gpu.info.isCpu ? 1 : 2);
+    this.chainStaging = Array.from({ length: inFlight }, (_, i) => gpu.createStaging(`greedy chain read-back ${i + 1}`, (1 + MAX_GREEDY_CHAIN) * 4));
     const widest = Math.max(c.hiddenSize, c.numHeads * c.headDim, c.intermediateSize);
     this.linearScratch = model.preset.activations ? new LinearScratch(gpu, b, widest) : null;
     this.scratchBytes = gpu.bytesAllocated - scratchStart;
@@ -149,20 +158,45 @@ export class InferenceSession {
   }
 
   /**
-   * `count` greedy decode steps from `token` at `position`, in one submission: each step's
-   * argmax becomes the next step's token on the GPU, and the ids are read back once at the end.
-   * The same ids as `count` calls of decodeGreedy, without a round trip to the host between steps.
+   * `count` greedy decode steps from `token` at `position`, yielded a chain of at most `chain`
+   * steps at a time. A chain is one submission: each step's argmax becomes the next step's token
+   * on the GPU, and the chain's ids are read back once at its end. The next chain continues from
+   * the GPU's own token and position, so with two chains in flight it is queued before the ids of
+   * the one before are read: the host encodes while the GPU runs. The same ids as `count` calls
+   * of decodeGreedy. Leaving the loop early waits for the chain still in flight (whose steps
+   * only wrote cache positions past the last one kept).
    */
-  async decodeGreedyChain(token: number, position: number, count: number): Promise<number[]> {
-    if (!Number.isInteger(count) || count < 1 || count > MAX_GREEDY_CHAIN) throw new Error(`a greedy chain takes 1 to ${MAX_GREEDY_CHAIN} steps, got ${count}`);
+  async *greedyChains(token: number, position: number, count: number, chain = DECODE_CHAIN): AsyncGenerator<number[]> {
+    if (!Number.isInteger(chain) || chain < 1 || chain > MAX_GREEDY_CHAIN) throw new Error(`a greedy chain takes 1 to ${MAX_GREEDY_CHAIN} steps, got ${chain}`);
+    if (!Number.isInteger(count) || count < 1) throw new Error(`greedy decoding takes at least 1 step, got ${count}`);
     if (position + count > this.options.contextLength) {
       throw new Error(`${count} steps from position ${position} go past the session's context of ${this.options.contextLength}`);
     }
     const step = this.prepare([token], position, 'chain');
-    this.gpu.write(this.chain, this.zeroWord);
-    const steps: Dispatch[] = [];
-    for (let i = 0; i < count; i++) steps.push(...step);
-    return this.gpu.runAndRead(steps, this.chain, this.chainStaging, (bytes) => Array.from(new Uint32Array(bytes, 4, count)));
+    const lengths: number[] = [];
+    for (let done = 0; done < count; done += chain) lengths.push(Math.min(chain, count - done));
+    const submit = (i: number) => {
+      this.gpu.write(this.chain, this.zeroWord);
+      const steps: Dispatch[] = [];
+      for (let s = 0; s < lengths[i]; s++) steps.push(...step);
+      const staging = this.chainStaging[i % this.chainStaging.length];
+      return this.gpu.runAndRead(steps, this.chain, staging, (bytes) => Array.from(new Uint32Array(bytes, 4, lengths[i])));
+    };
+    const inFlight: Promise<number[]>[] = [];
+    let submitted = 0;
+    try {
+      for (let i = 0; i < lengths.length; i++) {
+        while (submitted < lengths.length && inFlight.length < this.chainStaging.length) {
+          const ids = submit(submitted++);
+          // Handled when its turn comes; until then a failure must not count as unhandled.
+          ids.catch(() => undefined);
+          inFlight.push(ids);
+        }
+        yield await inFlight.shift()!;
+      }
+    } finally {
+      await Promise.allSettled(inFlight);
+    }
   }
 
   /** The recorded greedy step for `token` at `position`, its id and position written, to be replayed (the decode profile). */
@@ -307,7 +341,7 @@ export class InferenceSession {
     for (const b of this.buffers) this.gpu.destroy(b);
     this.buffers.length = 0;
     this.gpu.destroy(this.tokenStaging);
-    this.gpu.destroy(this.chainStaging);
+    for (const b of this.chainStaging) this.gpu.destroy(b);
     this.linearScratch?.destroy();
     this.recorded.clear();
   }

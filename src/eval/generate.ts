@@ -7,9 +7,6 @@
 import type { InferenceSession } from '../engine/session';
 import { CancelledError } from './perplexity';
 
-/** Greedy steps a submission in generation and in the speed bench (session.decodeGreedyChain). */
-export const DECODE_CHAIN = 16;
-
 export interface GenerationOptions {
   until: readonly string[];
   maxTokens: number;
@@ -45,24 +42,21 @@ export async function generateGreedy(
   const batch = session.options.maxBatch;
   for (let off = 0; off < prompt.length; off += batch) session.forward(prompt.slice(off, off + batch), off);
   const generated: number[] = [];
-  let text = '';
-  let pos = prompt.length;
-  // The argmax is taken on the GPU and steps are chained there, DECODE_CHAIN a submission: a
-  // chain reads back its token ids, not the vocabulary's logits. Ids past a stop are dropped.
-  let pending = [await session.greedyToken()];
-  for (;;) {
-    if (options.signal?.aborted) throw new CancelledError();
-    const next = pending.shift()!;
-    generated.push(next);
-    if (options.stopTokenIds.includes(next)) break;
-    text = decode(generated);
-    if (options.until.some((s) => s.length > 0 && text.includes(s))) break;
+  // The argmax is taken on the GPU and steps are chained there (session.greedyChains): a chain
+  // reads back its token ids, not the vocabulary's logits. Ids past a stop are dropped.
+  const first = await session.greedyToken();
+  const stops = (token: number) => {
+    generated.push(token);
+    if (options.stopTokenIds.includes(token)) return true;
+    const text = decode(generated);
     // The context was cut to leave maxTokens positions, so the token limit comes first.
-    if (generated.length >= options.maxTokens) break;
-    if (pending.length === 0) {
-      const count = Math.min(DECODE_CHAIN, options.maxTokens - generated.length);
-      pending = await session.decodeGreedyChain(next, pos, count);
-      pos += count;
+    return options.until.some((s) => s.length > 0 && text.includes(s)) || generated.length >= options.maxTokens;
+  };
+  if (options.signal?.aborted) throw new CancelledError();
+  if (!stops(first)) {
+    decoding: for await (const chain of session.greedyChains(first, prompt.length, options.maxTokens - 1)) {
+      if (options.signal?.aborted) throw new CancelledError();
+      for (const token of chain) if (stops(token)) break decoding;
     }
   }
   const kept = options.stopTokenIds.includes(generated[generated.length - 1]) ? generated.slice(0, -1) : generated;

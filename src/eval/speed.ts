@@ -1,7 +1,6 @@
 import { formatBytes, type GpuContext } from '../gpu/context';
 import { destroyModel, uploadModel, type TensorSource } from '../engine/model';
-import { InferenceSession } from '../engine/session';
-import { DECODE_CHAIN } from './generate';
+import { DECODE_CHAIN, InferenceSession } from '../engine/session';
 import type { ModelConfig } from '../model/config';
 import type { Tokenizer } from '../model/tokenizer';
 import { formatPreset, parsePreset, validatePresetForModel } from '../quant/presets';
@@ -36,7 +35,7 @@ export interface SpeedResult {
   decode_tokens: number;
   prefill_tokens_per_second: number;
   time_to_first_token_ms: number;
-  /** Greedy decode with DECODE_CHAIN steps a submission (decodeGreedyChain), as generation runs. */
+  /** Greedy decode with DECODE_CHAIN steps a submission (session.greedyChains), as generation runs. */
   decode_tokens_per_second: number;
   /** Greedy decode one step a submission, each step's id read back before the next is sent. */
   decode_single_tokens_per_second: number;
@@ -86,15 +85,10 @@ export async function runSpeedBenchmark(gpu: GpuContext, model: SpeedModel, prom
       // Greedy on the GPU: each step replays the recorded pass, chained to the next on the GPU.
       const first = await session.greedyToken();
       const t2 = performance.now();
-      let next = first;
-      for (let done = 0; done < options.decodeTokens; ) {
-        const count = Math.min(DECODE_CHAIN, options.decodeTokens - done);
-        next = (await session.decodeGreedyChain(next, options.promptTokens + done, count))[count - 1];
-        done += count;
-      }
+      for await (const chain of session.greedyChains(first, options.promptTokens, options.decodeTokens)) void chain;
       const t3 = performance.now();
       // The same steps one a submission, each reading its token id back: the round trip's cost.
-      next = first;
+      let next = first;
       for (let i = 0; i < options.decodeTokens; i++) next = await session.decodeGreedy(next, options.promptTokens + i);
       const t4 = performance.now();
       // The first repetition compiles pipelines and warms caches: it is not timed.

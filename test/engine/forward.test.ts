@@ -99,25 +99,33 @@ describe('whole forward pass on the GPU against the CPU reference', () => {
     });
   }
 
-  for (const direct of [false, true]) {
-    it(`a greedy chain gives the ids of as many single greedy steps (${direct ? 'CPU-adapter' : 'GPU'} kernels)`, async () => {
+  for (const [direct, inFlight] of [[false, 2], [false, 1], [true, 1], [true, 2]] as const) {
+    it(`greedy chains give the ids of as many single greedy steps (${direct ? 'CPU-adapter' : 'GPU'} kernels, ${inFlight} chain${inFlight > 1 ? 's' : ''} in flight)`, async () => {
       const gpu = await testGpu();
       gpu.directKernels = direct;
       const seed = freshSeed();
       const next = rng(seed);
       const config = syntheticConfig();
       const model = await uploadModel(gpu, config, tensorSource(syntheticTensors(config, next)), preset(4));
-      const session = new InferenceSession(gpu, model, { contextLength: 40, maxBatch: 9 });
+      const session = new InferenceSession(gpu, model, { contextLength: 40, maxBatch: 9, chainsInFlight: inFlight });
       const prompt = Array.from({ length: 9 }, () => Math.floor(next() * config.vocabSize));
       session.forward(prompt, 0);
       const first = await session.greedyToken();
       const single: number[] = [];
       let token = first;
       for (let pos = 9; pos < 9 + 12; pos++) single.push((token = await session.decodeGreedy(token, pos)));
-      // The same steps again from the same cache, as two chains (a chain leaves the next one its input).
-      const chained = [...(await session.decodeGreedyChain(first, 9, 5)), ...(await session.decodeGreedyChain(single[4], 14, 7))];
-      expect(chained, `seed ${seed}`).toEqual(single);
-      await expect(session.decodeGreedyChain(first, 35, 6), 'past the context').rejects.toThrow(/past the session's context of 40/);
+      // The same steps again from the same cache, in chains of 5, 5 and 2 (a chain leaves the next one its input).
+      const chains: number[][] = [];
+      for await (const chain of session.greedyChains(first, 9, 12, 5)) chains.push(chain);
+      expect(chains.map((c) => c.length), `seed ${seed}`).toEqual([5, 5, 2]);
+      expect(chains.flat(), `seed ${seed}`).toEqual(single);
+      // Leaving after the first chain (a chain may still be in flight) leaves the session usable.
+      for await (const chain of session.greedyChains(first, 9, 12, 5)) if (chain.length > 0) break;
+      expect(await session.decodeGreedy(first, 9), `seed ${seed}: a step after an abandoned chain`).toBe(single[0]);
+      const drain = async (position: number) => {
+        for await (const chain of session.greedyChains(first, position, 6)) void chain;
+      };
+      await expect(drain(35), 'past the context').rejects.toThrow(/past the session's context of 40/);
       session.dispose();
       destroyModel(gpu, model);
     });

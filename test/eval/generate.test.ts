@@ -1,8 +1,8 @@
 /** Greedy generation chains its steps on the GPU: the same tokens and text as one step a submission, whatever stops it. */
 import { describe, expect, it } from 'vitest';
 import { destroyModel, uploadModel } from '../../src/engine/model';
-import { InferenceSession } from '../../src/engine/session';
-import { DECODE_CHAIN, generateGreedy, type GenerationOptions } from '../../src/eval/generate';
+import { DECODE_CHAIN, InferenceSession } from '../../src/engine/session';
+import { generateGreedy, type GenerationOptions } from '../../src/eval/generate';
 import { parsePreset } from '../../src/quant/presets';
 import { freshSeed, rng, testGpu } from '../helpers/gpu';
 import { syntheticConfig, syntheticTensors, tensorSource } from '../engine/synthetic';
@@ -24,14 +24,14 @@ async function stepByStep(session: InferenceSession, prompt: number[], options: 
 }
 
 describe('greedy generation', () => {
-  it('stops at the token limit, a stop id, a stop string and the end of the context as single steps do', async () => {
+  it.each([1, 2] as const)('stops at the token limit, a stop id, a stop string and the end of the context as single steps do (%i chains in flight)', async (chainsInFlight) => {
     const gpu = await testGpu();
     const seed = freshSeed();
     const next = rng(seed);
     const config = syntheticConfig();
     const model = await uploadModel(gpu, config, tensorSource(syntheticTensors(config, next)), parsePreset('fp16'));
     const contextLength = 48;
-    const session = new InferenceSession(gpu, model, { contextLength, maxBatch: 8 });
+    const session = new InferenceSession(gpu, model, { contextLength, maxBatch: 8, chainsInFlight });
     const prompt = Array.from({ length: 6 }, () => Math.floor(next() * config.vocabSize));
     const free: GenerationOptions = { until: [], maxTokens: 2 * DECODE_CHAIN + 3, stopTokenIds: [] };
     const long = await stepByStep(session, prompt, free);
