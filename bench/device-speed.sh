@@ -2,8 +2,9 @@
 # The whole speed table in one call on the device machine (about 9 minutes on the H200): the device's copy
 # and read ceilings, QuantLab's kernels and their PyTorch peers (cuBLAS f16, tinygemm int4), then QuantLab on
 # the synthetic Llama shapes under each preset, on the default model (quantlab-tiny) under every built-in
-# preset, and transformers' eager and compiled peers on the synthetic shapes. The steps share a budget of
-# TOTAL seconds (default 540): a step gets at most what is left of it, so the table is printed inside one
+# preset, and the PyTorch peers on the synthetic shapes (transformers' eager generate, and a static-cache decode
+# step as one CUDA graph, plain and compiled: bench/peers/static_decode.py). The steps share a budget of
+# TOTAL seconds (default 560): a step gets at most what is left of it, so the table is printed inside one
 # 10-minute device call even when a step runs long.
 # Figures go to $OUT (default bench-out/) as JSON lines (kernels, peer-kernels, models, peer-models), every
 # step's messages to $OUT/run.log, and the table (bench/table.py) to stdout and $OUT/table.md: six files. Run from the folder that holds bench/ after `source .device/setup.sh` (Node and Dawn);
@@ -12,7 +13,7 @@
 # sends: send them in a call of their own into an ignored folder (the warm machine keeps it) and name that
 # folder in DEFAULT_MODEL; without them that step fails alone, logged in run.log, and the table lacks its rows.
 #   SHAPES=1b,7b,8b  PRESETS=fp16,w8g128,w4g128  PEER_SHAPES (default SHAPES)  DECODE=128  PROMPT=512
-#   DEFAULT_MODEL=default  DEFAULT_PRESETS (default every built-in preset)  TOTAL=540
+#   DEFAULT_MODEL=default  DEFAULT_PRESETS (default every built-in preset)  REPEAT=3 (timed repetitions, the best kept)  TOTAL=560
 #   PROFILE=1 also times each model bench's decode step kernel by kernel (bench --profile; in models.jsonl)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +29,8 @@ prompt=${PROMPT:-512}
 decode=${DECODE:-128}
 default_model=${DEFAULT_MODEL:-default}
 default_presets=${DEFAULT_PRESETS:-fp16,w8g128,w4g128,w3g128,w2g128,w4g32sym,w8g32sym,w8a8,w4a8,w4a4,kv8,kv4,kv3,kv2,w4g128+kv4}
-total=${TOTAL:-540}
+total=${TOTAL:-560}
+repeat=${REPEAT:-3}
 profile=${PROFILE:+--profile}
 log="$out/run.log"
 : > "$log"
@@ -51,10 +53,10 @@ step "peer kernels" 90 python3 bench/peers/kernels.py --json > "$out/peer-kernel
 : > "$out/models.jsonl"
 for shape in ${shapes//,/ }; do
   step "QuantLab synthetic:$shape" 120 node "$QUANTLAB" bench --model "synthetic:$shape" --preset "$presets" \
-    --prompt "$prompt" --decode "$decode" --repeat 1 $profile --json >> "$out/models.jsonl"
+    --prompt "$prompt" --decode "$decode" --repeat "$repeat" $profile --json >> "$out/models.jsonl"
 done
 step "QuantLab $default_model" 90 node "$QUANTLAB" bench --model "$default_model" --preset "$default_presets" \
-  --prompt "$prompt" --decode "$decode" --repeat 1 $profile --json >> "$out/models.jsonl"
-step "peer models" 200 python3 bench/peers/generate.py --shapes "$peer_shapes" --prompt "$prompt" --decode "$decode" --json \
+  --prompt "$prompt" --decode "$decode" --repeat "$repeat" $profile --json >> "$out/models.jsonl"
+step "peer models" 300 python3 bench/peers/generate.py --shapes "$peer_shapes" --prompt "$prompt" --decode "$decode" --json \
   > "$out/peer-models.jsonl"
 { echo "$header"; echo; python3 bench/table.py "$out"; } | tee "$out/table.md"
