@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole speed table in one call on the device machine (about 9 minutes on the H200): the device's copy
+# The whole speed table in one call on the device machine (about 4 minutes on the H200): the device's copy
 # and read ceilings, QuantLab's kernels and their PyTorch peers (cuBLAS f16, tinygemm int4), then QuantLab on
 # the synthetic Llama shapes under each preset, on the default model (quantlab-tiny) under every built-in
 # preset, and the PyTorch peers on the synthetic shapes (transformers' eager generate, and a static-cache decode
