@@ -65,15 +65,22 @@ export type IntegerDot = 'native' | 'portable' | 'off';
 
 const integerDotModes = new WeakMap<GpuContext, IntegerDot>();
 
-function hasNativeDot4(gpu: GpuContext): boolean {
+/** Whether this GPU's WGSL has the packed_4x8_integer_dot_product language feature (dot4U8Packed). */
+export function hasNativeDot4(gpu: GpuContext): boolean {
   // Both hosts build the context with their GPU object (navigator.gpu or Dawn's) first in keepAlive.
   const host = gpu.keepAlive[0] as { wgslLanguageFeatures?: ReadonlySet<string> } | undefined;
   return host?.wgslLanguageFeatures?.has('packed_4x8_integer_dot_product') ?? false;
 }
 
-/** The integer path in use: 'native' where the WGSL language feature exists, else 'off', unless set. */
+/**
+ * The integer path in use, unless set: 'native' where the WGSL language feature exists and the
+ * kernels are the GPUs' ones, else 'off'. On CPU adapters (gpu.directKernels) the f32 path is
+ * faster: every workgroup of the integer matvec quantizes the whole of x again, which a GPU's
+ * idle lanes absorb and a CPU's cores pay for (SwiftShader: w4a8 decoded at 1.4 tok/s so, where
+ * w4g128's f32 matvec decodes at 5.0).
+ */
 export function integerDot(gpu: GpuContext): IntegerDot {
-  return integerDotModes.get(gpu) ?? (hasNativeDot4(gpu) ? 'native' : 'off');
+  return integerDotModes.get(gpu) ?? (hasNativeDot4(gpu) && !gpu.directKernels ? 'native' : 'off');
 }
 
 export function setIntegerDot(gpu: GpuContext, mode: IntegerDot): void {

@@ -4,6 +4,7 @@ import {
   destroyLinear,
   encodeActivationQuant,
   encodeLinear,
+  hasNativeDot4,
   integerDot,
   LinearScratch,
   quantizeLinear,
@@ -148,7 +149,7 @@ describe('linear layers with quantized activations', () => {
     const seed = freshSeed();
     const next = rng(seed);
     const detected = integerDot(gpu);
-    const modes: IntegerDot[] = detected === 'native' ? ['off', 'portable', 'native'] : ['off', 'portable'];
+    const modes: IntegerDot[] = hasNativeDot4(gpu) ? ['off', 'portable', 'native'] : ['off', 'portable'];
     const n = 97;
     const k = 384;
     const scratch = new LinearScratch(gpu, 1, k);
