@@ -1,16 +1,12 @@
 // Per-token fake quantization of activations for the W·A presets: each row of x [M][K] is
 // quantized over its whole width with the asymmetric formula of the weights (zero clamp
-// included) and dequantized again into `out`, which the matmul then reads:
-//   scale = max(max - min, 1e-5) / (2^bits - 1)    (kept in f32: it is never stored)
-//   zero = clamp(-round(min / scale), 0, 2^bits - 1)
-//   out = (clamp(round(x / scale) + zero, 0, 2^bits - 1) - zero) * scale
-// matmul_q.wgsl's integer-dot matvec quantizes x the same way inside its own workgroups.
+// included; act_rtn.wgsl, appended, holds it) and dequantized again into `out`, which the
+// matmul then reads: out = (code - zero) * scale.
+// matmul_q.wgsl's integer-dot matvec quantizes x with the same formula inside its own workgroups.
 // round is WGSL's, halves to even as torch.round. GPU division is not always correctly
 // rounded, so a value within an ulp or so of a rounding tie may land on the other side of it
 // than in the CPU reference (src/quant/rtn.ts); everywhere else the results agree.
 
-// float32(1e-5), written as bits so no compiler can round the literal another way.
-const SCALE_FLOOR_BITS = 0x3727c5acu;
 // THREADS is an override constant set from the TS constant beside the dispatch (src/engine/linear.ts).
 override THREADS: u32;
 
@@ -26,10 +22,9 @@ struct Params {
 
 var<workgroup> row_min: array<f32, THREADS>;
 var<workgroup> row_max: array<f32, THREADS>;
-var<workgroup> row_scale: f32;
-var<workgroup> row_zero: f32;
+var<workgroup> row_quant: ActQuant;
 
-// Finds the row's scale and zero point into row_scale and row_zero; every invocation calls it.
+// Finds the row's scale and zero point into row_quant; every invocation calls it.
 fn row_quantization(base: u32, lid: u32) {
   var lo = x[base];
   var hi = lo;
@@ -48,16 +43,9 @@ fn row_quantization(base: u32, lid: u32) {
       mn = min(mn, row_min[i]);
       mx = max(mx, row_max[i]);
     }
-    let qmax = f32((1u << params.bits) - 1u);
-    let scale = max(mx - mn, bitcast<f32>(SCALE_FLOOR_BITS)) / qmax;
-    row_scale = scale;
-    row_zero = clamp(-round(mn / scale), 0.0, qmax);
+    row_quant = act_quant_of(mn, mx, params.bits);
   }
   workgroupBarrier();
-}
-
-fn code_of(v: f32) -> f32 {
-  return clamp(round(v / row_scale) + row_zero, 0.0, f32((1u << params.bits) - 1u));
 }
 
 // One workgroup a row (token).
@@ -74,6 +62,7 @@ fn fake_quantize(
   let base = row * params.k;
   row_quantization(base, lid);
   for (var i = lid; i < params.k; i += THREADS) {
-    out[base + i] = (code_of(x[base + i]) - row_zero) * row_scale;
+    let q = row_quant;
+    out[base + i] = (act_code_of(x[base + i], q) - q.zero) * q.scale;
   }
 }

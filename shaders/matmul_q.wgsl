@@ -158,17 +158,15 @@ struct XRun {
   sum: i32,
 }
 
-// matvec_dot4 quantizes x itself, per token over the whole row as act_quant.wgsl's fake_quantize
-// does, instead of reading codes a dispatch of their own wrote: a decode step has one dispatch
-// less a linear layer, and on a fast GPU a dispatch costs more than re-quantizing x in every
-// workgroup. The scale and zero come from the row's min and max, which are exact whatever order
-// they are reduced in, with act_quant.wgsl's arithmetic: the codes are that kernel's codes.
+// matvec_dot4 quantizes x itself, per token over the whole row with act_rtn.wgsl's formula (as
+// act_quant.wgsl's fake_quantize does), instead of reading codes a dispatch of their own wrote: a
+// decode step has one dispatch less a linear layer, and on a fast GPU a dispatch costs more than
+// re-quantizing x in every workgroup. The scale and zero come from the row's min and max, which
+// are exact whatever order they are reduced in: the codes are that kernel's codes.
 var<workgroup> act_range: array<vec2<f32>, MV_THREADS>;
-var<private> act_scale: f32;
-var<private> act_zero: f32;
-var<private> act_max: f32;
+var<private> act: ActQuant;
 
-// Every invocation sets act_scale, act_zero and act_max; one barrier.
+// Every invocation sets act; one barrier.
 fn act_quantization(lid: u32) {
   var lo = x[0].x;
   var hi = lo;
@@ -185,21 +183,13 @@ fn act_quantization(lid: u32) {
     mn = min(mn, act_range[i].x);
     mx = max(mx, act_range[i].y);
   }
-  act_max = f32((1u << params.act_bits) - 1u);
-  act_scale = max(mx - mn, bitcast<f32>(ACT_SCALE_FLOOR_BITS)) / act_max;
-  act_zero = clamp(-round(mn / act_scale), 0.0, act_max);
-}
-
-// float32(1e-5), as act_quant.wgsl writes it.
-const ACT_SCALE_FLOOR_BITS = 0x3727c5acu;
-
-fn act_code(v: f32) -> u32 {
-  return u32(clamp(round(v / act_scale) + act_zero, 0.0, act_max));
+  act = act_quant_of(mn, mx, params.act_bits);
 }
 
 // Four consecutive activations as codes, a byte each.
 fn act_word(v: vec4<f32>) -> u32 {
-  return act_code(v.x) | (act_code(v.y) << 8u) | (act_code(v.z) << 16u) | (act_code(v.w) << 24u);
+  let c = vec4<u32>(vec4<f32>(act_code_of(v.x, act), act_code_of(v.y, act), act_code_of(v.z, act), act_code_of(v.w, act)));
+  return c.x | (c.y << 8u) | (c.z << 16u) | (c.w << 24u);
 }
 
 fn x_run(r: u32) -> XRun {
@@ -256,8 +246,8 @@ fn matvec_dot4(
     first[r] = min(row0 + r, params.n - 1u) * groups_per_row;
   }
   act_quantization(lid);
-  let x_scale = act_scale;
-  let x_zero = i32(act_zero);
+  let x_scale = act.scale;
+  let x_zero = i32(act.zero);
   var j = lid / runs_per_group;
   var u = lid % runs_per_group;
   var acc = vec4<f32>(0.0);

@@ -4,7 +4,8 @@
  * dequantized inside the product. The engine uploads every matrix as f16, quantizes it on the
  * GPU, then frees the f16 copy, so at most one 16-bit matrix exists at a time.
  */
-import actQuantCode from '../../shaders/act_quant.wgsl?raw';
+import actQuantOwnCode from '../../shaders/act_quant.wgsl?raw';
+import actRtnCode from '../../shaders/act_rtn.wgsl?raw';
 import matmulOwnCode from '../../shaders/matmul.wgsl?raw';
 import matmulCommonCode from '../../shaders/matmul_common.wgsl?raw';
 import matmulQCode from '../../shaders/matmul_q.wgsl?raw';
@@ -99,13 +100,16 @@ function prefillDispatch(gpu: GpuContext, w: LinearWeight, m: number): { entry: 
   return { entry: 'matmul', workgroups: grid(tiles(w, m), maxPerDim) };
 }
 
+/** act_quant.wgsl with the activation formula it shares with matmul_q.wgsl's integer matvec. */
+const actQuantCode = `${actQuantOwnCode}\n${actRtnCode}`;
+
 /** matmul.wgsl with the helpers it shares with matmul_q.wgsl. */
 const matmulCode = `${matmulOwnCode}\n${matmulCommonCode}`;
 
-/** matmul_q.wgsl with the line that defines its dot4u8 (see the top of that file) and the shared helpers. */
+/** matmul_q.wgsl with the line that defines its dot4u8 (see the top of that file), the shared helpers and the activation formula. */
 function matmulQModule(gpu: GpuContext): string {
   const body = integerDot(gpu) === 'native' ? 'dot4U8Packed(a, b)' : 'dot4u8_portable(a, b)';
-  return `fn dot4u8(a: u32, b: u32) -> u32 { return ${body}; }\n${matmulQCode}\n${matmulCommonCode}`;
+  return `fn dot4u8(a: u32, b: u32) -> u32 { return ${body}; }\n${matmulQCode}\n${matmulCommonCode}\n${actRtnCode}`;
 }
 
 function bytesOf(w: Pick<LinearWeight, 'data' | 'scales' | 'zeros' | 'bias'>): number {
