@@ -1,5 +1,5 @@
 // f16 helpers for kernels that store or read f16 quantization scales (appended to kv_cache.wgsl,
-// attention.wgsl and matvec_q.wgsl; quantize.wgsl and matmul_q.wgsl hold the same functions).
+// attention.wgsl, matvec_q.wgsl, matmul_q.wgsl and matmul_sgmat.wgsl; quantize.wgsl holds the same functions).
 
 // Decoded by hand rather than with unpack2x16float, which may flush f16 subnormals (the scales
 // of near-constant groups) to zero.

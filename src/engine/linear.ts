@@ -6,15 +6,18 @@
  */
 import actQuantOwnCode from '../../shaders/act_quant.wgsl?raw';
 import actRtnCode from '../../shaders/act_rtn.wgsl?raw';
+import f16Code from '../../shaders/f16.wgsl?raw';
 import matmulOwnCode from '../../shaders/matmul.wgsl?raw';
 import matmulCommonCode from '../../shaders/matmul_common.wgsl?raw';
 import matmulQCode from '../../shaders/matmul_q.wgsl?raw';
+import packedWeightsCode from '../../shaders/packed_weights.wgsl?raw';
 import quantizeCode from '../../shaders/quantize.wgsl?raw';
 import type { Dispatch, GpuContext } from '../gpu/context';
 import { GROUP_MULTIPLE, packedSizes, wordsPerGroup } from '../quant/layout';
 import type { ActivationQuant, WeightQuant } from '../quant/preset';
 import { grid } from './ops/grid';
 import { encodeMatvec, fastMatvecFits } from './ops/matvec';
+import { encodeSubgroupMatrixMatmul, subgroupMatrixFits, usesSubgroupMatrix } from './ops/subgroupMatrix';
 
 export class LinearError extends Error {
   constructor(message: string) {
@@ -106,10 +109,10 @@ const actQuantCode = `${actQuantOwnCode}\n${actRtnCode}`;
 /** matmul.wgsl with the helpers it shares with matmul_q.wgsl. */
 const matmulCode = `${matmulOwnCode}\n${matmulCommonCode}`;
 
-/** matmul_q.wgsl with the line that defines its dot4u8 (see the top of that file), the shared helpers and the activation formula. */
+/** matmul_q.wgsl with the line that defines its dot4u8 (see the top of that file), its bindings and weight decoder, the shared helpers and the activation formula. */
 function matmulQModule(gpu: GpuContext): string {
   const body = integerDot(gpu) === 'native' ? 'dot4U8Packed(a, b)' : 'dot4u8_portable(a, b)';
-  return `fn dot4u8(a: u32, b: u32) -> u32 { return ${body}; }\n${matmulQCode}\n${matmulCommonCode}\n${actRtnCode}`;
+  return `fn dot4u8(a: u32, b: u32) -> u32 { return ${body}; }\n${matmulQCode}\n${packedWeightsCode}\n${matmulCommonCode}\n${actRtnCode}\n${f16Code}`;
 }
 
 function bytesOf(w: Pick<LinearWeight, 'data' | 'scales' | 'zeros' | 'bias'>): number {
@@ -217,7 +220,8 @@ export function encodeActivationQuant(gpu: GpuContext, x: GPUBuffer, out: GPUBuf
 
 /**
  * Records y[m][rows] = x[m][cols] · Wᵀ (+ bias): the matrix-vector kernel for m = 1, the prefill
- * kernel (tiled, or direct on CPU adapters) otherwise. With `act`, x is first fake-quantized per
+ * kernel otherwise (on subgroup matrices where ops/subgroupMatrix.ts finds them, else tiled, or
+ * direct on CPU adapters). With `act`, x is first fake-quantized per
  * token into `scratch`, or, in decode with 8- or 4-bit weights, quantized to codes by the
  * integer path's own kernel (see IntegerDot).
  */
@@ -255,6 +259,9 @@ export function encodeLinear(
     const input = act ? scratch!.activations : x;
     if (m === 1 && fastMatvecFits(w)) return [...quantized, ...encodeMatvec(gpu, w, input, y)];
     if (m === 1) return [...quantized, gpu.record(gpu.pipeline(code, 'matvec'), [params, input, ...weights], matvecBlocks)];
+    if (usesSubgroupMatrix(gpu) && subgroupMatrixFits(w.cols)) {
+      return [...quantized, ...encodeSubgroupMatrixMatmul(gpu, params, input, weights, w.rows, m)];
+    }
     const prefill = prefillDispatch(gpu, w, m);
     return [...quantized, gpu.record(gpu.pipeline(code, prefill.entry), [params, input, ...weights], prefill.workgroups)];
   }
@@ -263,6 +270,12 @@ export function encodeLinear(
   const bindings = [gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0], 'uuuu'), input, w.data, bias, y];
   if (m === 1 && fastMatvecFits(w)) return [...quantized, ...encodeMatvec(gpu, w, input, y)];
   if (m === 1) return [...quantized, gpu.record(gpu.pipeline(matmulCode, 'matvec'), bindings, matvecBlocks)];
+  if (usesSubgroupMatrix(gpu) && subgroupMatrixFits(w.cols)) {
+    // packed_weights.wgsl's uniforms with bits = 16: qweight holds the f16 pairs.
+    const params = gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0, 16, 0, 0, 0, 0, 0, 0], 'uuuuuuuuuuu');
+    const weights = [w.data, gpu.placeholder, gpu.placeholder, bias, y];
+    return [...quantized, ...encodeSubgroupMatrixMatmul(gpu, params, input, weights, w.rows, m)];
+  }
   const prefill = prefillDispatch(gpu, w, m);
   return [...quantized, gpu.record(gpu.pipeline(matmulCode, prefill.entry), bindings, prefill.workgroups)];
 }

@@ -22,6 +22,8 @@ export async function timePerRepetition(
       gpu.device.queue.submit([commands]);
       await gpu.device.queue.onSubmittedWorkDone();
       fastest = Math.min(fastest, performance.now() - t0);
+      // An invalid pipeline makes the work a no-op that finishes at once: no time to report.
+      gpu.throwIfBroken();
     }
     return fastest;
   };

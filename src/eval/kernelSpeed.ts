@@ -9,6 +9,7 @@ import type { GpuContext } from '../gpu/context';
 import { createF16Linear, destroyLinear, encodeLinear, quantizeLinear, type LinearWeight } from '../engine/linear';
 import { encodeMatvec, fastMatvecFits, MATVEC_THREAD_CHOICES, matvecThreads, type MatvecThreads } from '../engine/ops/matvec';
 import { randomF16 } from '../engine/ops/random';
+import { usesSubgroupMatrix } from '../engine/ops/subgroupMatrix';
 import { parsePreset } from '../quant/presets';
 import type { Ceilings } from './ceilings';
 import { inOnePass, timePerRepetition } from './gpuTime';
@@ -34,6 +35,8 @@ export interface KernelFigure {
   copies: number;
   /** Invocations a workgroup of the 16-byte matvec kernels (null for the others). */
   threads: number | null;
+  /** Whether the prefill product ran on subgroup matrices (matmul_sgmat.wgsl); null for matvec. */
+  subgroup_matrix: boolean | null;
   microseconds: number;
   /** Weights, input and output bytes over the time. */
   gb_per_s: number;
@@ -84,6 +87,7 @@ export async function runKernelBench(gpu: GpuContext, options: KernelBenchOption
           const gbps = bytes / ms / 1e6;
           const figure: KernelFigure = {
             kernel, format, rows, cols, tokens, copies, threads,
+            subgroup_matrix: kernel === 'matmul' ? usesSubgroupMatrix(gpu) : null,
             microseconds: ms * 1000,
             gb_per_s: gbps,
             tflop_per_s: (2 * tokens * rows * cols) / ms / 1e9,
@@ -119,6 +123,6 @@ export function formatKernelFigure(f: KernelFigure): string {
   const what = f.kernel === 'matvec' ? 'matvec (M=1)' : `matmul (M=${f.tokens})`;
   const threads = f.threads ? `, ${f.threads} invocations a workgroup` : '';
   const ceiling = f.percent_of_read_ceiling === null ? '' : ` (${f.percent_of_read_ceiling.toFixed(0)}% of the read ceiling)`;
-  const flops = f.kernel === 'matmul' ? `, ${f.tflop_per_s.toFixed(1)} TFLOP/s` : '';
+  const flops = f.kernel === 'matmul' ? `, ${f.tflop_per_s.toFixed(1)} TFLOP/s${f.subgroup_matrix ? ' on subgroup matrices' : ''}` : '';
   return `${f.format.padEnd(9)} ${`${f.rows}x${f.cols}`.padEnd(11)} ${what}: ${f.microseconds.toFixed(1)} us, ${f.gb_per_s.toFixed(0)} GB/s${ceiling}${flops}${threads}, ${f.copies} copies`;
 }

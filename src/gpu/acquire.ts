@@ -1,4 +1,4 @@
-import { GpuContext, GpuError } from './context';
+import { GpuContext, GpuError, type AdapterDetails } from './context';
 
 /** Limits the engine asks for: as much buffer room as the adapter offers. */
 function requiredLimits(adapter: GPUAdapter): Record<string, number> {
@@ -12,7 +12,8 @@ function requiredLimits(adapter: GPUAdapter): Record<string, number> {
   };
 }
 
-const OPTIONAL_FEATURES: GPUFeatureName[] = ['timestamp-query', 'subgroups', 'shader-f16'];
+/** Dawn's tensor-core products (matmul_sgmat.wgsl) need the last, which @webgpu/types does not name yet. */
+const OPTIONAL_FEATURES = ['timestamp-query', 'subgroups', 'shader-f16', 'chromium-experimental-subgroup-matrix'] as GPUFeatureName[];
 
 export function describeAdapter(adapter: GPUAdapter): string {
   const info = adapter.info;
@@ -31,5 +32,5 @@ export async function acquireFromGpu(gpu: GPU | undefined, hostHint: string): Pr
   }
   const features = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredFeatures: features, requiredLimits: requiredLimits(adapter) });
-  return new GpuContext(device, describeAdapter(adapter), [gpu, adapter], adapter.info ?? {});
+  return new GpuContext(device, describeAdapter(adapter), [gpu, adapter], (adapter.info ?? {}) as AdapterDetails);
 }

@@ -19,9 +19,32 @@ export interface GpuInfo {
   /** A CPU standing in for a GPU (SwiftShader, lavapipe, WARP): kernels without workgroup tiles run faster there. */
   isCpu: boolean;
   features: string[];
+  /** Lanes of a subgroup (GPUAdapterInfo.subgroupMinSize and subgroupMaxSize); 0 where the adapter does not say. */
+  subgroupMinSize: number;
+  subgroupMaxSize: number;
+  /** The shapes the experimental subgroup-matrix feature multiplies (GPUAdapterInfo.subgroupMatrixConfigs), [] without it. */
+  subgroupMatrixConfigs: SubgroupMatrixConfig[];
   maxStorageBufferBindingSize: number;
   maxBufferSize: number;
   maxComputeWorkgroupStorageSize: number;
+}
+
+/** One tile shape of the subgroup-matrix feature: left M x K times right K x N into a result M x N. */
+export interface SubgroupMatrixConfig {
+  componentType: string;
+  resultComponentType: string;
+  M: number;
+  N: number;
+  K: number;
+}
+
+/** What GpuContext reads of GPUAdapterInfo (all optional: browsers hide some, older ones lack the rest). */
+export interface AdapterDetails {
+  vendor?: string;
+  architecture?: string;
+  subgroupMinSize?: number;
+  subgroupMaxSize?: number;
+  subgroupMatrixConfigs?: readonly SubgroupMatrixConfig[];
 }
 
 const MAX_CACHED_UNIFORMS = 4096;
@@ -74,7 +97,7 @@ export class GpuContext {
     device: GPUDevice,
     description: string,
     keepAlive: unknown[] = [],
-    adapterInfo: { vendor?: string; architecture?: string } = {},
+    adapterInfo: AdapterDetails = {},
   ) {
     this.device = device;
     this.keepAlive = keepAlive;
@@ -84,6 +107,18 @@ export class GpuContext {
       architecture: adapterInfo.architecture ?? '',
       isCpu: /swiftshader|llvmpipe|lavapipe|warp|software/i.test(description),
       features: [...device.features],
+      subgroupMinSize: adapterInfo.subgroupMinSize ?? 0,
+      subgroupMaxSize: adapterInfo.subgroupMaxSize ?? 0,
+      // Copied field by field: the adapter's config objects keep their values in getters.
+      subgroupMatrixConfigs: device.features.has('chromium-experimental-subgroup-matrix')
+        ? (adapterInfo.subgroupMatrixConfigs ?? []).map((c) => ({
+            componentType: c.componentType,
+            resultComponentType: c.resultComponentType,
+            M: c.M,
+            N: c.N,
+            K: c.K,
+          }))
+        : [],
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
       maxBufferSize: device.limits.maxBufferSize,
       maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize,
@@ -301,7 +336,8 @@ export class GpuContext {
     }
   }
 
-  private throwIfBroken(): void {
+  /** Throws the device's loss or its first uncaught error, if any: whatever ran since is not to be trusted. */
+  throwIfBroken(): void {
     if (this.lost) throw new GpuError(`the GPU device was lost: ${this.lost}`);
     if (this.uncaptured) {
       const message = this.uncaptured;

@@ -30,9 +30,12 @@ export async function acquireNodeGpu(): Promise<GpuContext> {
   const driver = process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES ?? 'the system Vulkan drivers';
   // Dawn zero-fills workgroup memory with generated code; on SwiftShader that makes a kernel
   // with a 4 KiB tile take seconds to compile. Every kernel here writes its workgroup memory
-  // before reading it, so the fill buys nothing.
+  // before reading it, so the fill buys nothing. Dawn keeps shader-f16 off on NVIDIA's Vulkan
+  // driver and the subgroup-matrix feature behind its unsafe-API switch; the two toggles offer
+  // them (seen on the H200: both, with f16 products matching the CPU), and the kernels that use
+  // them check each feature and are tested against the CPU wherever they run.
   return acquireFromGpu(
-    webgpu.create(['enable-dawn-features=disable_workgroup_init']),
+    webgpu.create(['enable-dawn-features=disable_workgroup_init,vulkan_enable_f16_on_nvidia,allow_unsafe_apis']),
     `in Node through ${driver}. On Debian without a GPU, run \`apt-get install -y chromium libvulkan1\` ` +
       'so that SwiftShader can stand in',
   );

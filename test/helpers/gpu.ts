@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { setSubgroupMatrix } from '../../src/engine/ops/subgroupMatrix';
 import { acquireNodeGpu } from '../../src/gpu/node';
 import type { GpuContext } from '../../src/gpu/context';
 
@@ -23,6 +24,16 @@ export function restoreDirectKernelsAfterEach(): void {
   afterEach(async () => {
     if (saved !== null) (await testGpu()).directKernels = saved;
   });
+}
+
+/**
+ * For a test file that checks f32 arithmetic against an f32 reference: prefill keeps the f32
+ * kernels even on a GPU whose subgroup matrices would take it (their f16 operands are checked
+ * against their own arithmetic in matmul_sgmat.test.ts).
+ */
+export function f32PrefillInThisFile(): void {
+  beforeAll(async () => setSubgroupMatrix(await testGpu(), false));
+  afterAll(async () => setSubgroupMatrix(await testGpu(), true));
 }
 
 /** A seeded generator, so a failure can be replayed from the seed printed with it. */

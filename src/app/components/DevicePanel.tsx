@@ -6,6 +6,7 @@ import { useLab } from '../store';
 const FEATURES = [
   { name: 'shader-f16', use: '16-bit arithmetic in shaders (QuantLab reads 16-bit values two to a word without it)' },
   { name: 'subgroups', use: 'subgroup reductions' },
+  { name: 'chromium-experimental-subgroup-matrix', use: 'prefill on tensor cores, with shader-f16 (f32 kernels without it)' },
   { name: 'timestamp-query', use: 'GPU-side timing of kernels' },
 ];
 
