@@ -122,7 +122,7 @@ fn put_staged(lid: u32, s: Staged) {
 
 // Writes one 16x16 result block at rows m, columns n of y through this subgroup's staging block.
 fn store_result(sg: u32, lane: u32, block: subgroup_matrix_result<f32, SM, SM>, m: u32, n: u32) {
-  subgroupMatrixStore(&out_blocks, sg * SM * SM, block, false, SM);
+  subgroupMatrixStore<row_major>(&out_blocks, sg * SM * SM, block, SM);
   workgroupBarrier();
   for (var i = lane; i < SM * SM; i += 32u) {
     let row = m + i / SM;
@@ -165,10 +165,10 @@ fn matmul_sgmat(
       next = stage(lid, m0, n0, k0 + BK);
     }
     for (var kk = 0u; kk < BK; kk += SM) {
-      let a0 = subgroupMatrixLoad<subgroup_matrix_left<f16, SM, SM>>(&x_tile, qm * BK + kk, false, BK);
-      let a1 = subgroupMatrixLoad<subgroup_matrix_left<f16, SM, SM>>(&x_tile, (qm + SM) * BK + kk, false, BK);
-      let b0 = subgroupMatrixLoad<subgroup_matrix_right<f16, SM, SM>>(&w_tile, qn * BK + kk, true, BK);
-      let b1 = subgroupMatrixLoad<subgroup_matrix_right<f16, SM, SM>>(&w_tile, (qn + SM) * BK + kk, true, BK);
+      let a0 = subgroupMatrixLoad<subgroup_matrix_left<f16, SM, SM>, row_major>(&x_tile, qm * BK + kk, BK);
+      let a1 = subgroupMatrixLoad<subgroup_matrix_left<f16, SM, SM>, row_major>(&x_tile, (qm + SM) * BK + kk, BK);
+      let b0 = subgroupMatrixLoad<subgroup_matrix_right<f16, SM, SM>, col_major>(&w_tile, qn * BK + kk, BK);
+      let b1 = subgroupMatrixLoad<subgroup_matrix_right<f16, SM, SM>, col_major>(&w_tile, (qn + SM) * BK + kk, BK);
       c00 = subgroupMatrixMultiplyAccumulate(a0, b0, c00);
       c01 = subgroupMatrixMultiplyAccumulate(a0, b1, c01);
       c10 = subgroupMatrixMultiplyAccumulate(a1, b0, c10);
