@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { formatBytes } from '../gpu/context';
-import { setSubgroupMatrix } from '../engine/ops/subgroupMatrix';
+import { setF16Arithmetic } from '../engine/ops/f16Arithmetic';
 import { measureCeilings, type Ceilings } from '../eval/ceilings';
 import { formatDecodeProfile } from '../eval/decodeProfile';
 import { formatKernelFigure, KERNEL_FORMATS, runKernelBench } from '../eval/kernelSpeed';
@@ -53,7 +53,7 @@ export function benchCommand(): Command {
     .option('--formats <list>', `with --kernels: weight formats (${KERNEL_FORMATS.join(', ')})`, kernelFormats)
     .option('--sweep', 'with --kernels: time every workgroup size of the matrix-vector kernels')
     .option('--dispatches <n>', 'with --kernels: matrix-vector dispatches a timing (prefill takes a twentieth)', positiveInt, 100)
-    .option('--no-subgroup-matrix', 'prefill on the f32 kernels even where the GPU offers subgroup matrices (tensor cores)')
+    .option('--f32-kernels', 'multiply in f32 even where the GPU offers shader-f16 (prefill without tensor cores)')
     .option('--no-ceilings', 'skip measuring the copy and read ceilings (no percentages)')
     .option('--json', 'print one JSON record a line to stdout');
   return command.action(async (opts) => {
@@ -71,7 +71,7 @@ export function benchCommand(): Command {
     const print = (record: object, summary: string) => process.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${summary}\n`);
     const model = opts.kernels ? null : await openBenchModel(opts.model, opts.preset, opts.prompt);
     await withGpu(async (gpu) => {
-      if (!opts.subgroupMatrix) setSubgroupMatrix(gpu, false);
+      if (opts.f32Kernels) setF16Arithmetic(gpu, false);
       let ceilings: Ceilings | null = null;
       if (opts.ceilings) {
         ceilings = await measureCeilings(gpu);

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { setSubgroupMatrix } from '../../src/engine/ops/subgroupMatrix';
+import { setF16Arithmetic } from '../../src/engine/ops/f16Arithmetic';
 import { acquireNodeGpu } from '../../src/gpu/node';
 import type { GpuContext } from '../../src/gpu/context';
 
@@ -27,13 +27,13 @@ export function restoreDirectKernelsAfterEach(): void {
 }
 
 /**
- * For a test file that checks f32 arithmetic against an f32 reference: prefill keeps the f32
- * kernels even on a GPU whose subgroup matrices would take it (their f16 operands are checked
- * against their own arithmetic in matmul_sgmat.test.ts).
+ * For a test file that checks f32 arithmetic against an f32 reference: the f32 kernels run even
+ * on a GPU with shader-f16 (the f16-operand prefill is checked against its own arithmetic in
+ * matmul_sgmat.test.ts).
  */
-export function f32PrefillInThisFile(): void {
-  beforeAll(async () => setSubgroupMatrix(await testGpu(), false));
-  afterAll(async () => setSubgroupMatrix(await testGpu(), true));
+export function f32KernelsInThisFile(): void {
+  beforeAll(async () => setF16Arithmetic(await testGpu(), false));
+  afterAll(async () => setF16Arithmetic(await testGpu(), true));
 }
 
 /** A seeded generator, so a failure can be replayed from the seed printed with it. */

@@ -1,14 +1,15 @@
 /**
  * Prefill's matrix product on subgroup matrices (shaders/matmul_sgmat.wgsl: tensor cores through
  * Dawn's experimental feature), for 16-bit and packed weights alike: f16 operands, f32 sums.
- * It runs where the adapter offers what the kernel is written for, unless turned off; every
- * other adapter keeps the f32 kernels of matmul.wgsl and matmul_q.wgsl.
+ * It runs where the adapter offers what the kernel is written for and f16 arithmetic is on
+ * (ops/f16Arithmetic.ts); every other case keeps the f32 kernels of matmul.wgsl and matmul_q.wgsl.
  */
 import f16Code from '../../../shaders/f16.wgsl?raw';
 import matmulCommonCode from '../../../shaders/matmul_common.wgsl?raw';
 import matmulSgmatCode from '../../../shaders/matmul_sgmat.wgsl?raw';
 import packedWeightsCode from '../../../shaders/packed_weights.wgsl?raw';
 import type { Dispatch, GpuContext } from '../../gpu/context';
+import { f16Arithmetic } from './f16Arithmetic';
 import { grid } from './grid';
 
 /** The y tile a workgroup computes: tokens by output features (BM, BN in matmul_sgmat.wgsl). */
@@ -35,17 +36,9 @@ export function subgroupMatrixSupport(gpu: GpuContext): { ok: true } | { ok: fal
   return { ok: true };
 }
 
-const switchedOff = new WeakSet<GpuContext>();
-
-/** Whether prefill takes matmul_sgmat.wgsl on this GPU: where supported, unless turned off. */
+/** Whether prefill takes matmul_sgmat.wgsl on this GPU: where supported and f16 arithmetic is on. */
 export function usesSubgroupMatrix(gpu: GpuContext): boolean {
-  return !switchedOff.has(gpu) && !gpu.directKernels && subgroupMatrixSupport(gpu).ok;
-}
-
-/** Turns the kernel off (or back on) for this GPU: tests and the kernel bench compare both paths. */
-export function setSubgroupMatrix(gpu: GpuContext, on: boolean): void {
-  if (on) switchedOff.delete(gpu);
-  else switchedOff.add(gpu);
+  return f16Arithmetic(gpu) && subgroupMatrixSupport(gpu).ok;
 }
 
 /** The rows of K the kernel reads at once: a run of 8 (f16 pairs four to a load, packed runs of 8 codes). */
