@@ -53,7 +53,7 @@ export function benchCommand(): Command {
     .option('--formats <list>', `with --kernels: weight formats (${KERNEL_FORMATS.join(', ')})`, kernelFormats)
     .option('--sweep', 'with --kernels: time every workgroup size of the matrix-vector kernels')
     .option('--dispatches <n>', 'with --kernels: matrix-vector dispatches a timing (prefill takes a twentieth)', positiveInt, 100)
-    .option('--f32-kernels', 'multiply in f32 even where the GPU offers shader-f16 (prefill without tensor cores)')
+    .option('--f32-kernels', 'multiply in f32 as eval does, even where the GPU offers shader-f16 (prefill without tensor cores)')
     .option('--no-ceilings', 'skip measuring the copy and read ceilings (no percentages)')
     .option('--json', 'print one JSON record a line to stdout');
   return command.action(async (opts) => {
@@ -71,7 +71,7 @@ export function benchCommand(): Command {
     const print = (record: object, summary: string) => process.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${summary}\n`);
     const model = opts.kernels ? null : await openBenchModel(opts.model, opts.preset, opts.prompt);
     await withGpu(async (gpu) => {
-      if (opts.f32Kernels) setF16Arithmetic(gpu, false);
+      if (!opts.f32Kernels) setF16Arithmetic(gpu, true);
       let ceilings: Ceilings | null = null;
       if (opts.ceilings) {
         ceilings = await measureCeilings(gpu);

@@ -5,7 +5,7 @@ import { InferenceSession } from '../../src/engine/session';
 import type { ModelConfig } from '../../src/model/config';
 import type { Preset } from '../../src/quant/preset';
 import { dequantize, fakeQuantizeActivations, quantizeRtn } from '../../src/quant/rtn';
-import { f32KernelsInThisFile, freshSeed, relativeError, restoreDirectKernelsAfterEach, rng, testGpu } from '../helpers/gpu';
+import { freshSeed, relativeError, restoreDirectKernelsAfterEach, rng, testGpu } from '../helpers/gpu';
 import { referenceWeights, syntheticConfig, syntheticTensors, tensorSource } from './synthetic';
 
 function preset(kvBits: 2 | 3 | 4 | 8 | null): Preset {
@@ -33,8 +33,6 @@ const CASES: { label: string; config: ModelConfig; kvBits: 2 | 3 | 4 | 8 | null;
   { label: 'Qwen2-style biases, tied head, 4-bit KV', config: syntheticConfig({ attentionBias: true, tieWordEmbeddings: true, modelType: 'qwen2' }), kvBits: 4 },
   { label: 'Llama 3 RoPE scaling, 3-bit KV', config: syntheticConfig({ ropeTheta: 500000, ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 16 } }), kvBits: 3 },
 ];
-
-f32KernelsInThisFile();
 
 describe('whole forward pass on the GPU against the CPU reference', () => {
   restoreDirectKernelsAfterEach();

@@ -1,5 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { setF16Arithmetic } from '../../src/engine/ops/f16Arithmetic';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { acquireNodeGpu } from '../../src/gpu/node';
 import type { GpuContext } from '../../src/gpu/context';
 
@@ -24,16 +23,6 @@ export function restoreDirectKernelsAfterEach(): void {
   afterEach(async () => {
     if (saved !== null) (await testGpu()).directKernels = saved;
   });
-}
-
-/**
- * For a test file that checks f32 arithmetic against an f32 reference: the f32 kernels run even
- * on a GPU with shader-f16 (the f16-operand prefill is checked against its own arithmetic in
- * matmul_sgmat.test.ts).
- */
-export function f32KernelsInThisFile(): void {
-  beforeAll(async () => setF16Arithmetic(await testGpu(), false));
-  afterAll(async () => setF16Arithmetic(await testGpu(), true));
 }
 
 /** A seeded generator, so a failure can be replayed from the seed printed with it. */

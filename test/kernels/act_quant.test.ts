@@ -13,7 +13,7 @@ import {
 } from '../../src/engine/linear';
 import { f16BitsToF32, f32ToF16Bits } from '../../src/quant/f16';
 import { fakeQuantizeActivations, quantizeActivationRow, roundHalfEven } from '../../src/quant/rtn';
-import { f32KernelsInThisFile, freshSeed, randomArray, relativeError, rng, testGpu } from '../helpers/gpu';
+import { freshSeed, randomArray, relativeError, rng, testGpu } from '../helpers/gpu';
 import { dequantizedWeights } from '../helpers/linear';
 import { referenceLinear } from '../quant/product';
 
@@ -52,8 +52,6 @@ async function gpuFakeQuant(x: Float32Array, m: number, k: number, bits: 4 | 8):
   gpu.destroy(out);
   return result;
 }
-
-f32KernelsInThisFile();
 
 describe('activation fake quantization (act_quant.wgsl)', () => {
   for (const bits of [4, 8] as const) {

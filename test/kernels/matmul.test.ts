@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createF16Linear, destroyLinear, encodeLinear } from '../../src/engine/linear';
 import { f16BitsToF32, f32ToF16Bits } from '../../src/quant/f16';
-import { f32KernelsInThisFile, freshSeed, randomArray, relativeError, restoreDirectKernelsAfterEach, rng, testGpu } from '../helpers/gpu';
+import { freshSeed, randomArray, relativeError, restoreDirectKernelsAfterEach, rng, testGpu } from '../helpers/gpu';
 import { referenceLinear } from '../quant/product';
 
 let worst = 0;
@@ -9,8 +9,6 @@ afterAll(() => console.log(`matmul.wgsl: largest relative error seen ${worst.toE
 
 /** M = 1 takes the matrix-vector kernel; M > 1 each prefill kernel, whatever the adapter would pick. */
 const PREFILL_CASES = [[1, 'tiled'], [7, 'tiled'], [33, 'tiled'], [7, 'direct'], [33, 'direct']] as const;
-
-f32KernelsInThisFile();
 
 describe('f16 linear (matmul.wgsl)', () => {
   restoreDirectKernelsAfterEach();

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createF16Linear, destroyLinear, encodeLinear, quantizeLinear } from '../../src/engine/linear';
 import { f32ToF16Bits } from '../../src/quant/f16';
-import { f32KernelsInThisFile, freshSeed, randomArray, relativeError, restoreDirectKernelsAfterEach, rng, testGpu } from '../helpers/gpu';
+import { freshSeed, randomArray, relativeError, restoreDirectKernelsAfterEach, rng, testGpu } from '../helpers/gpu';
 import { dequantizedWeights } from '../helpers/linear';
 import { referenceLinear } from '../quant/product';
 
@@ -21,8 +21,6 @@ function groupedWeights(n: number, k: number, group: number, next: () => number)
 
 /** M = 1 takes the matrix-vector kernel; M > 1 each prefill kernel, whatever the adapter would pick. */
 const PREFILL_CASES = [[1, 'tiled'], [7, 'tiled'], [33, 'tiled'], [7, 'direct'], [33, 'direct']] as const;
-
-f32KernelsInThisFile();
 
 describe('quantized linear (matmul_q.wgsl)', () => {
   restoreDirectKernelsAfterEach();

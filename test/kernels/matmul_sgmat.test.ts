@@ -1,5 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { createF16Linear, destroyLinear, encodeLinear, quantizeLinear, type LinearWeight } from '../../src/engine/linear';
+import { setF16Arithmetic } from '../../src/engine/ops/f16Arithmetic';
 import { subgroupMatrixSupport, usesSubgroupMatrix } from '../../src/engine/ops/subgroupMatrix';
 import type { GpuContext } from '../../src/gpu/context';
 import { f16BitsToF32, f32ToF16Bits, roundToF16 } from '../../src/quant/f16';
@@ -32,23 +33,35 @@ async function checkLinear(gpu: GpuContext, w: LinearWeight, dense: Float32Array
   }
 }
 
+/** The file's GPU on its GPU kernels with f16 arithmetic on, or the test skipped, saying what this adapter lacks. */
+async function supportedGpu(ctx: TestContext): Promise<GpuContext> {
+  const gpu = await testGpu();
+  const support = subgroupMatrixSupport(gpu);
+  if (!support.ok) ctx.skip(`this adapter lacks ${support.missing}`);
+  gpu.directKernels = false;
+  setF16Arithmetic(gpu, true);
+  return gpu;
+}
+
 describe('prefill on subgroup matrices (matmul_sgmat.wgsl)', () => {
   restoreDirectKernelsAfterEach();
 
-  it('is taken exactly where the adapter has what it needs, and says what is missing elsewhere', async () => {
+  it('is taken only once f16 arithmetic is turned on, where the adapter has what it needs, and says what is missing elsewhere', async () => {
     const gpu = await testGpu();
+    gpu.directKernels = false;
     const support = subgroupMatrixSupport(gpu);
     if (!gpu.info.features.includes('shader-f16')) expect(support).toEqual({ ok: false, missing: "the 'shader-f16' feature" });
-    expect(usesSubgroupMatrix(gpu)).toBe(support.ok && !gpu.directKernels);
+    setF16Arithmetic(gpu, false);
+    expect(usesSubgroupMatrix(gpu), 'off by default: scores keep the f32 arithmetic').toBe(false);
+    setF16Arithmetic(gpu, true);
+    expect(usesSubgroupMatrix(gpu)).toBe(support.ok);
     gpu.directKernels = true;
     expect(usesSubgroupMatrix(gpu)).toBe(false);
+    setF16Arithmetic(gpu, false);
   });
 
   it('16-bit weights: matches the CPU product with f16 operands', async (ctx) => {
-    const gpu = await testGpu();
-    const support = subgroupMatrixSupport(gpu);
-    if (!support.ok) return ctx.skip(`this adapter lacks ${support.missing}`);
-    gpu.directKernels = false;
+    const gpu = await supportedGpu(ctx);
     const seed = freshSeed();
     const next = rng(seed);
     for (const [k, n, bias] of [[200, 97, true], [64, 130, false], [512, 64, false]] as const) {
@@ -62,10 +75,7 @@ describe('prefill on subgroup matrices (matmul_sgmat.wgsl)', () => {
 
   for (const bits of [2, 3, 4, 8] as const) {
     it(`${bits}-bit weights, both symmetries, several groups: matches the CPU product with f16 operands`, async (ctx) => {
-      const gpu = await testGpu();
-      const support = subgroupMatrixSupport(gpu);
-      if (!support.ok) return ctx.skip(`this adapter lacks ${support.missing}`);
-      gpu.directKernels = false;
+      const gpu = await supportedGpu(ctx);
       const seed = freshSeed();
       const next = rng(seed);
       const n = 97;

@@ -1,8 +1,9 @@
 /**
  * Prefill's matrix product on subgroup matrices (shaders/matmul_sgmat.wgsl: tensor cores through
  * Dawn's experimental feature), for 16-bit and packed weights alike: f16 operands, f32 sums.
- * It runs where the adapter offers what the kernel is written for and f16 arithmetic is on
- * (ops/f16Arithmetic.ts); every other case keeps the f32 kernels of matmul.wgsl and matmul_q.wgsl.
+ * It runs where the adapter offers what the kernel is written for and f16 arithmetic is turned on
+ * (ops/f16Arithmetic.ts: the speed bench does); every other case keeps the f32 kernels of
+ * matmul.wgsl and matmul_q.wgsl.
  */
 import f16Code from '../../../shaders/f16.wgsl?raw';
 import matmulCommonCode from '../../../shaders/matmul_common.wgsl?raw';
