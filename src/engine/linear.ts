@@ -16,7 +16,7 @@ import type { Dispatch, GpuContext } from '../gpu/context';
 import { GROUP_MULTIPLE, packedSizes, wordsPerGroup } from '../quant/layout';
 import type { ActivationQuant, WeightQuant } from '../quant/preset';
 import { grid } from './ops/grid';
-import { encodeMatvec, fastMatvecFits } from './ops/matvec';
+import { encodeMatvec, fastMatvecFits, fastMatvecPays } from './ops/matvec';
 import { encodeSubgroupMatrixMatmul, subgroupMatrixFits, usesSubgroupMatrix } from './ops/subgroupMatrix';
 
 export class LinearError extends Error {
@@ -257,7 +257,7 @@ export function encodeLinear(
     }
     const quantized = act ? encodeActivationQuant(gpu, x, scratch!.activations, m, w.cols, act) : [];
     const input = act ? scratch!.activations : x;
-    if (m === 1 && fastMatvecFits(w)) return [...quantized, ...encodeMatvec(gpu, w, input, y)];
+    if (m === 1 && fastMatvecFits(w) && fastMatvecPays(gpu, w)) return [...quantized, ...encodeMatvec(gpu, w, input, y)];
     if (m === 1) return [...quantized, gpu.record(gpu.pipeline(code, 'matvec'), [params, input, ...weights], matvecBlocks)];
     if (usesSubgroupMatrix(gpu) && subgroupMatrixFits(w.cols)) {
       return [...quantized, ...encodeSubgroupMatrixMatmul(gpu, params, input, weights, w.rows, m)];
@@ -268,7 +268,7 @@ export function encodeLinear(
   const quantized = act ? encodeActivationQuant(gpu, x, scratch!.activations, m, w.cols, act) : [];
   const input = act ? scratch!.activations : x;
   const bindings = [gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0], 'uuuu'), input, w.data, bias, y];
-  if (m === 1 && fastMatvecFits(w)) return [...quantized, ...encodeMatvec(gpu, w, input, y)];
+  if (m === 1 && fastMatvecFits(w) && fastMatvecPays(gpu, w)) return [...quantized, ...encodeMatvec(gpu, w, input, y)];
   if (m === 1) return [...quantized, gpu.record(gpu.pipeline(matmulCode, 'matvec'), bindings, matvecBlocks)];
   if (usesSubgroupMatrix(gpu) && subgroupMatrixFits(w.cols)) {
     // packed_weights.wgsl's uniforms with bits = 16: qweight holds the f16 pairs.
