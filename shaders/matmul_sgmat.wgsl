@@ -12,7 +12,8 @@ diagnostic(off, chromium_experimental.subgroup_matrix_uniformity);
 // weight, as stored for 16-bit layers (params.bits = 16, qweight holding f16 pairs) or, for
 // packed ones, w' = f16((code - zero) * scale), the fake-quantized 16-bit weight. The products
 // and sums are f32. src/engine/ops/subgroupMatrix.ts picks this kernel only where the adapter
-// offers shader-f16, this feature with an f16 -> f32 16x16x16 shape and subgroups of 32.
+// offers shader-f16, this feature with an f16 -> f32 16x16x16 shape and subgroups of 32, and f16
+// arithmetic is turned on (the speed bench; evaluation keeps the f32 kernels).
 //
 // A workgroup computes a 64x64 tile of y with its four subgroups of 32, each a 32x32 quarter as
 // 2x2 result matrices of 16x16. K advances BK = 32 a step. The step's x and W' tiles go to
@@ -23,8 +24,8 @@ diagnostic(off, chromium_experimental.subgroup_matrix_uniformity);
 // rows and columns past M and N are never written and the bias is added as matmul_common.wgsl's
 // finish does. The staging is written out for these sizes: 4 vec4 of x and 2 runs of W' an
 // invocation a step.
-// src/engine/linear.ts appends packed_weights.wgsl (bindings, dequant_run), matmul_common.wgsl
-// (finish) and f16.wgsl (f16_value).
+// src/engine/ops/subgroupMatrix.ts appends packed_weights.wgsl (bindings, dequant_run),
+// matmul_common.wgsl (finish) and f16.wgsl (f16_value).
 
 const BM = 64u;
 const BN = 64u;

@@ -42,7 +42,7 @@ export function usesSubgroupMatrix(gpu: GpuContext): boolean {
   return f16Arithmetic(gpu) && subgroupMatrixSupport(gpu).ok;
 }
 
-/** The rows of K the kernel reads at once: a run of 8 (f16 pairs four to a load, packed runs of 8 codes). */
+/** Whether K holds whole runs of 8 inputs, the kernel's reads of W (four f16 pairs, or a packed run of 8 codes). */
 export function subgroupMatrixFits(cols: number): boolean {
   return cols % 8 === 0;
 }
