@@ -2,7 +2,8 @@
 // matmul_sgmat.wgsl (products on subgroup matrices) share: the uniforms, x, W packed as
 // quantize.wgsl lays it out (or f16 pairs for matmul_sgmat.wgsl's 16-bit weights), scales,
 // zeros, bias and y, and dequant_run, which turns a run of 8 codes into (code - zero) and the
-// group's scale. src/engine/linear.ts appends it, with f16.wgsl for f16_value, to each.
+// group's scale. src/engine/linear.ts and src/engine/ops/subgroupMatrix.ts append it, with
+// f16.wgsl for f16_value, to each.
 
 struct Params {
   m: u32,

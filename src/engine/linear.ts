@@ -16,8 +16,8 @@ import type { Dispatch, GpuContext } from '../gpu/context';
 import { GROUP_MULTIPLE, packedSizes, wordsPerGroup } from '../quant/layout';
 import type { ActivationQuant, WeightQuant } from '../quant/preset';
 import { grid } from './ops/grid';
-import { encodeMatvec, fastMatvecFits, fastMatvecPays } from './ops/matvec';
-import { encodeSubgroupMatrixMatmul, subgroupMatrixFits, usesSubgroupMatrix } from './ops/subgroupMatrix';
+import { encodeMatvec, takesFastMatvec } from './ops/matvec';
+import { encodeSubgroupMatrixMatmul, usesSubgroupMatrix } from './ops/subgroupMatrix';
 
 export class LinearError extends Error {
   constructor(message: string) {
@@ -257,9 +257,9 @@ export function encodeLinear(
     }
     const quantized = act ? encodeActivationQuant(gpu, x, scratch!.activations, m, w.cols, act) : [];
     const input = act ? scratch!.activations : x;
-    if (m === 1 && fastMatvecFits(w) && fastMatvecPays(gpu, w)) return [...quantized, ...encodeMatvec(gpu, w, input, y)];
+    if (m === 1 && takesFastMatvec(gpu, w)) return [...quantized, ...encodeMatvec(gpu, w, input, y)];
     if (m === 1) return [...quantized, gpu.record(gpu.pipeline(code, 'matvec'), [params, input, ...weights], matvecBlocks)];
-    if (usesSubgroupMatrix(gpu) && subgroupMatrixFits(w.cols)) {
+    if (usesSubgroupMatrix(gpu, w.cols)) {
       return [...quantized, ...encodeSubgroupMatrixMatmul(gpu, params, input, weights, w.rows, m)];
     }
     const prefill = prefillDispatch(gpu, w, m);
@@ -268,9 +268,9 @@ export function encodeLinear(
   const quantized = act ? encodeActivationQuant(gpu, x, scratch!.activations, m, w.cols, act) : [];
   const input = act ? scratch!.activations : x;
   const bindings = [gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0], 'uuuu'), input, w.data, bias, y];
-  if (m === 1 && fastMatvecFits(w) && fastMatvecPays(gpu, w)) return [...quantized, ...encodeMatvec(gpu, w, input, y)];
+  if (m === 1 && takesFastMatvec(gpu, w)) return [...quantized, ...encodeMatvec(gpu, w, input, y)];
   if (m === 1) return [...quantized, gpu.record(gpu.pipeline(matmulCode, 'matvec'), bindings, matvecBlocks)];
-  if (usesSubgroupMatrix(gpu) && subgroupMatrixFits(w.cols)) {
+  if (usesSubgroupMatrix(gpu, w.cols)) {
     // packed_weights.wgsl's uniforms with bits = 16: qweight holds the f16 pairs.
     const params = gpu.uniform([m, w.rows, w.cols, w.bias ? 1 : 0, 16, 0, 0, 0, 0, 0, 0], 'uuuuuuuuuuu');
     const weights = [w.data, gpu.placeholder, gpu.placeholder, bias, y];

@@ -87,7 +87,7 @@ export async function runKernelBench(gpu: GpuContext, options: KernelBenchOption
           const gbps = bytes / ms / 1e6;
           const figure: KernelFigure = {
             kernel, format, rows, cols, tokens, copies, threads,
-            subgroup_matrix: kernel === 'matmul' ? usesSubgroupMatrix(gpu) : null,
+            subgroup_matrix: kernel === 'matmul' ? usesSubgroupMatrix(gpu, cols) : null,
             microseconds: ms * 1000,
             gb_per_s: gbps,
             tflop_per_s: (2 * tokens * rows * cols) / ms / 1e9,

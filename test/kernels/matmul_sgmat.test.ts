@@ -52,11 +52,11 @@ describe('prefill on subgroup matrices (matmul_sgmat.wgsl)', () => {
     const support = subgroupMatrixSupport(gpu);
     if (!gpu.info.features.includes('shader-f16')) expect(support).toEqual({ ok: false, missing: "the 'shader-f16' feature" });
     setF16Arithmetic(gpu, false);
-    expect(usesSubgroupMatrix(gpu), 'off by default: scores keep the f32 arithmetic').toBe(false);
+    expect(usesSubgroupMatrix(gpu, 512), 'off by default: scores keep the f32 arithmetic').toBe(false);
     setF16Arithmetic(gpu, true);
-    expect(usesSubgroupMatrix(gpu)).toBe(support.ok);
+    expect(usesSubgroupMatrix(gpu, 512)).toBe(support.ok);
     gpu.directKernels = true;
-    expect(usesSubgroupMatrix(gpu)).toBe(false);
+    expect(usesSubgroupMatrix(gpu, 512)).toBe(false);
     setF16Arithmetic(gpu, false);
   });
 

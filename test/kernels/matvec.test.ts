@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createF16Linear, destroyLinear, quantizeLinear } from '../../src/engine/linear';
-import { encodeMatvec, fastMatvecFits, fastMatvecPays, MATVEC_THREAD_CHOICES, matvecThreads, setMatvecReduction, type MatvecReduction } from '../../src/engine/ops/matvec';
+import { encodeMatvec, fastMatvecFits, MATVEC_THREAD_CHOICES, matvecThreads, setMatvecReduction, takesFastMatvec, type MatvecReduction } from '../../src/engine/ops/matvec';
 import { f16BitsToF32, f32ToF16Bits } from '../../src/quant/f16';
 import { freshSeed, randomArray, relativeError, rng, testGpu } from '../helpers/gpu';
 import { dequantizedWeights } from '../helpers/linear';
@@ -41,13 +41,13 @@ describe('decode matrix-vector kernels (matvec_q.wgsl, matvec_f16.wgsl)', () => 
     const gpu = await testGpu();
     const saved = gpu.directKernels;
     gpu.directKernels = false;
-    expect(fastMatvecPays(gpu, { format: 'q', bits: 3, cols: 1408 }), '11 units of 128 codes').toBe(false);
-    expect(fastMatvecPays(gpu, { format: 'q', bits: 3, cols: 2048 }), '16 units').toBe(true);
-    expect(fastMatvecPays(gpu, { format: 'q', bits: 2, cols: 512 }), '8 units of 64 codes').toBe(false);
-    expect(fastMatvecPays(gpu, { format: 'q', bits: 4, cols: 512 }), '16 units of 32 codes').toBe(true);
-    expect(fastMatvecPays(gpu, { format: 'f16', bits: 16, cols: 64 }), '16-bit rows: measured only at 512 and up').toBe(true);
+    expect(takesFastMatvec(gpu, { format: 'q', bits: 3, group: 128, cols: 1408 }), '11 units of 128 codes').toBe(false);
+    expect(takesFastMatvec(gpu, { format: 'q', bits: 3, group: 128, cols: 2048 }), '16 units').toBe(true);
+    expect(takesFastMatvec(gpu, { format: 'q', bits: 2, group: 128, cols: 512 }), '8 units of 64 codes').toBe(false);
+    expect(takesFastMatvec(gpu, { format: 'q', bits: 4, group: 128, cols: 512 }), '16 units of 32 codes').toBe(true);
+    expect(takesFastMatvec(gpu, { format: 'f16', bits: 16, group: 0, cols: 64 }), '16-bit rows: measured only at 512 and up').toBe(true);
     gpu.directKernels = true;
-    expect(fastMatvecPays(gpu, { format: 'q', bits: 3, cols: 512 })).toBe(true);
+    expect(takesFastMatvec(gpu, { format: 'q', bits: 3, group: 128, cols: 512 })).toBe(true);
     gpu.directKernels = saved;
   });
 

@@ -68,18 +68,19 @@ export function fastMatvecFits(w: Pick<MatvecWeight, 'format' | 'bits' | 'group'
   return w.group % unitCodes(w.bits) === 0 && w.cols % w.group === 0;
 }
 
-/** Packed rows of fewer units than this take matmul_q.wgsl's matvec on GPUs (see fastMatvecPays). */
+/** Packed rows of fewer units than this take matmul_q.wgsl's matvec on GPUs (see takesFastMatvec). */
 const MIN_UNITS = 16;
 
 /**
- * Whether these kernels beat matmul_q.wgsl's generic matvec (runs of 8 codes, 64 invocations) for
- * this weight. On GPUs not for packed rows of fewer than MIN_UNITS unit loads, where most of a workgroup
+ * Whether decode takes these kernels for this weight: where they fit it (fastMatvecFits) and beat
+ * matmul_q.wgsl's generic matvec (runs of 8 codes, 64 invocations). On GPUs not for packed rows of fewer than MIN_UNITS unit loads, where most of a workgroup
  * has no unit to take. H200, 768x512 to 512x1408 (quantlab-tiny's layers), best workgroup size
  * against the generic kernel: w3g128 (4 and 11 units) 9.1-9.6 us against 4.9-6.8; w2g128 at K = 512
  * (8 units) 5.3-6.2 against 4.9-5.3, at K = 1408 (22) 5.4 against 6.6; w4g128 at K = 512 (16) even.
  * CPU adapters keep these kernels (SwiftShader, w3g128 768x512: 13 ms against 16).
  */
-export function fastMatvecPays(gpu: GpuContext, w: Pick<MatvecWeight, 'format' | 'bits' | 'cols'>): boolean {
+export function takesFastMatvec(gpu: GpuContext, w: Pick<MatvecWeight, 'format' | 'bits' | 'group' | 'cols'>): boolean {
+  if (!fastMatvecFits(w)) return false;
   return gpu.directKernels || w.format === 'f16' || w.cols / unitCodes(w.bits) >= MIN_UNITS;
 }
 

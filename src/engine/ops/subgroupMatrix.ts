@@ -37,14 +37,13 @@ export function subgroupMatrixSupport(gpu: GpuContext): { ok: true } | { ok: fal
   return { ok: true };
 }
 
-/** Whether prefill takes matmul_sgmat.wgsl on this GPU: where supported and f16 arithmetic is on. */
-export function usesSubgroupMatrix(gpu: GpuContext): boolean {
-  return f16Arithmetic(gpu) && subgroupMatrixSupport(gpu).ok;
-}
-
-/** Whether K holds whole runs of 8 inputs, the kernel's reads of W (four f16 pairs, or a packed run of 8 codes). */
-export function subgroupMatrixFits(cols: number): boolean {
-  return cols % 8 === 0;
+/**
+ * Whether prefill of a layer with `cols` inputs takes matmul_sgmat.wgsl on this GPU: where
+ * supported, f16 arithmetic is on, and K holds whole runs of 8 inputs, the kernel's reads of W
+ * (four f16 pairs, or a packed run of 8 codes).
+ */
+export function usesSubgroupMatrix(gpu: GpuContext, cols: number): boolean {
+  return f16Arithmetic(gpu) && cols % 8 === 0 && subgroupMatrixSupport(gpu).ok;
 }
 
 /**
